@@ -1,0 +1,95 @@
+# Shared set-up for build/run and build/test: installs PostgreSQL and Redis from apt when
+# missing, and starts private instances with their data under .data/ (ignored by git).
+# Sourced, not run. Idempotent: a running instance on the wanted port is reused.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA_ROOT="${METRICS_DATA_DIR:-$ROOT/.data}"
+
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then
+    log "apt-get update"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  log "apt-get install $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+ensure_postgres_installed() {
+  if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+    apt_install postgresql postgresql-contrib
+  fi
+}
+
+ensure_redis_installed() {
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+}
+
+ensure_dotnet() {
+  command -v dotnet >/dev/null 2>&1 || { log "the .NET SDK (see global.json) is required"; exit 1; }
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_postgres PORT DB USER PASSWORD [extra postgres -c options...]
+# Prints the connection URL on stdout.
+start_postgres() {
+  local port=$1 db=$2 user=$3 password=$4; shift 4
+  local bin dir owner
+  bin="$(pg_bin)"
+  dir="$DATA_ROOT/postgres-$port"
+  # PostgreSQL refuses to run as root: the cluster belongs to the 'postgres' user.
+  owner=postgres
+  id -u "$owner" >/dev/null 2>&1 || as_root useradd --system --home-dir /var/lib/postgresql --shell /bin/bash "$owner"
+  mkdir -p "$DATA_ROOT"
+  chmod 755 "$DATA_ROOT"
+  if [ ! -s "$dir/PG_VERSION" ]; then
+    log "initialising PostgreSQL cluster in $dir"
+    as_root mkdir -p "$dir"
+    as_root chown "$owner" "$dir"
+    as_root chmod 700 "$dir"
+    as_root runuser -u "$owner" -- "$bin/initdb" -D "$dir" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if ! as_root runuser -u "$owner" -- "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    if port_open "$port"; then
+      log "port $port is taken by another process; set TIMESCALE_URL to use it, or free the port"
+      return 1
+    fi
+    local opts="-p $port -k $dir -c listen_addresses=127.0.0.1"
+    for o in "$@"; do opts="$opts -c $o"; done
+    log "starting PostgreSQL on 127.0.0.1:$port"
+    as_root runuser -u "$owner" -- "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null
+  fi
+  local psql=("$bin/psql" -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA)
+  if [ "$(as_root runuser -u "$owner" -- "${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname='$user'")" != "1" ]; then
+    as_root runuser -u "$owner" -- "${psql[@]}" -c "CREATE ROLE \"$user\" LOGIN PASSWORD '$password'"
+  fi
+  if [ "$(as_root runuser -u "$owner" -- "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname='$db'")" != "1" ]; then
+    as_root runuser -u "$owner" -- "${psql[@]}" -c "CREATE DATABASE \"$db\" OWNER \"$user\""
+  fi
+  echo "postgresql://$user:$password@127.0.0.1:$port/$db"
+}
+
+# start_redis PORT — prints the URL on stdout.
+start_redis() {
+  local port=$1 dir="$DATA_ROOT/redis-$1"
+  mkdir -p "$dir"
+  if ! redis-cli -p "$port" ping >/dev/null 2>&1; then
+    if port_open "$port"; then
+      log "port $port is taken by another process; set REDIS_URL to use it, or free the port"
+      return 1
+    fi
+    log "starting Redis on 127.0.0.1:$port"
+    redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --dir "$dir" \
+      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --save "" --appendonly no >/dev/null
+    for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+  echo "redis://127.0.0.1:$port"
+}

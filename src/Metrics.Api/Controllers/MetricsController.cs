@@ -1,0 +1,34 @@
+using Mediator;
+using Metrics.Api.Infrastructure;
+using Metrics.Application.Common.Models;
+using Metrics.Application.Metrics.Commands.WriteMetricBatch;
+using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Metrics.Api.Controllers;
+
+[ApiController]
+[Route("api/v1/metrics")]
+[Produces("application/json")]
+public sealed class MetricsController(ISender sender) : ControllerBase
+{
+    /// <summary>Store up to BATCH_SIZE training metrics, all or nothing; retried points are not stored twice.</summary>
+    [HttpPost("batch", Name = "WriteMetricBatch")]
+    [RequestSizeLimit(ApiLimits.MaxRequestBodyBytes)]
+    [ProducesResponseType<BatchWriteResult>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    public async Task<ActionResult<BatchWriteResult>> WriteBatch([FromBody] WriteMetricBatchCommand command, CancellationToken cancellationToken) =>
+        StatusCode(StatusCodes.Status201Created, await sender.Send(command, cancellationToken));
+
+    /// <summary>Store up to BATCH_SIZE system metrics (CPU, GPU, memory, disk, network), all or nothing.</summary>
+    [HttpPost("system/batch", Name = "WriteSystemMetricBatch")]
+    [RequestSizeLimit(ApiLimits.MaxRequestBodyBytes)]
+    [ProducesResponseType<BatchWriteResult>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    public async Task<ActionResult<BatchWriteResult>> WriteSystemBatch([FromBody] WriteSystemMetricBatchCommand command, CancellationToken cancellationToken) =>
+        StatusCode(StatusCodes.Status201Created, await sender.Send(command, cancellationToken));
+}

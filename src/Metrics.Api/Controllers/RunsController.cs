@@ -1,0 +1,85 @@
+using Mediator;
+using Metrics.Application.Common.Models;
+using Metrics.Application.Metrics;
+using Metrics.Application.Metrics.Queries.GetLatestMetric;
+using Metrics.Application.Metrics.Queries.GetMetricHistory;
+using Metrics.Application.Metrics.Queries.GetMetricStats;
+using Metrics.Application.Metrics.Queries.GetRunMetrics;
+using Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Metrics.Api.Controllers;
+
+[ApiController]
+[Route("api/v1/runs/{run_id}")]
+[Produces("application/json")]
+[ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+public sealed class RunsController(ISender sender) : ControllerBase
+{
+    /// <summary>A run's metrics, newest first unless order=asc.</summary>
+    [HttpGet("metrics", Name = "GetRunMetrics")]
+    [ProducesResponseType<RunMetricsResponse>(StatusCodes.Status200OK)]
+    public async Task<RunMetricsResponse> GetRunMetrics(
+        [FromRoute(Name = "run_id")] Guid runId,
+        [FromQuery(Name = "metric_name")] string? metricName,
+        [FromQuery(Name = "limit")] int limit = RangeQuery.DefaultLimit,
+        [FromQuery(Name = "start_time")] DateTimeOffset? startTime = null,
+        [FromQuery(Name = "end_time")] DateTimeOffset? endTime = null,
+        [FromQuery(Name = "min_step")] long? minStep = null,
+        [FromQuery(Name = "max_step")] long? maxStep = null,
+        [FromQuery(Name = "order")] string? order = null,
+        CancellationToken cancellationToken = default) =>
+        await sender.Send(new GetRunMetricsQuery(runId, metricName, limit, startTime, endTime, minStep, maxStep, order), cancellationToken);
+
+    /// <summary>One metric's history. Names containing '/' are percent-encoded (train%2Floss).</summary>
+    [HttpGet("metrics/{metric_name}", Name = "GetMetricHistory")]
+    [ProducesResponseType<MetricHistoryResponse>(StatusCodes.Status200OK)]
+    public async Task<MetricHistoryResponse> GetMetricHistory(
+        [FromRoute(Name = "run_id")] Guid runId,
+        [FromRoute(Name = "metric_name")] string metricName,
+        [FromQuery(Name = "limit")] int limit = RangeQuery.DefaultLimit,
+        [FromQuery(Name = "start_time")] DateTimeOffset? startTime = null,
+        [FromQuery(Name = "end_time")] DateTimeOffset? endTime = null,
+        [FromQuery(Name = "min_step")] long? minStep = null,
+        [FromQuery(Name = "max_step")] long? maxStep = null,
+        [FromQuery(Name = "order")] string? order = null,
+        CancellationToken cancellationToken = default) =>
+        await sender.Send(new GetMetricHistoryQuery(runId, RouteName(metricName), limit, startTime, endTime, minStep, maxStep, order), cancellationToken);
+
+    /// <summary>The point with the highest step (step-less points and ties by time).</summary>
+    [HttpGet("metrics/{metric_name}/latest", Name = "GetLatestMetric")]
+    [ProducesResponseType<MetricDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<MetricDto> GetLatest(
+        [FromRoute(Name = "run_id")] Guid runId,
+        [FromRoute(Name = "metric_name")] string metricName,
+        CancellationToken cancellationToken) =>
+        await sender.Send(new GetLatestMetricQuery(runId, RouteName(metricName)), cancellationToken);
+
+    /// <summary>Count, min, max, mean, sample standard deviation and time span of a metric.</summary>
+    [HttpGet("metrics/{metric_name}/stats", Name = "GetMetricStats")]
+    [ProducesResponseType<MetricStatsDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<MetricStatsDto> GetStats(
+        [FromRoute(Name = "run_id")] Guid runId,
+        [FromRoute(Name = "metric_name")] string metricName,
+        CancellationToken cancellationToken) =>
+        await sender.Send(new GetMetricStatsQuery(runId, RouteName(metricName)), cancellationToken);
+
+    /// <summary>A run's system metrics, newest first unless order=asc.</summary>
+    [HttpGet("system-metrics", Name = "GetSystemMetrics")]
+    [ProducesResponseType<SystemMetricsResponse>(StatusCodes.Status200OK)]
+    public async Task<SystemMetricsResponse> GetSystemMetrics(
+        [FromRoute(Name = "run_id")] Guid runId,
+        [FromQuery(Name = "metric_type")] string? metricType,
+        [FromQuery(Name = "limit")] int limit = RangeQuery.DefaultLimit,
+        [FromQuery(Name = "start_time")] DateTimeOffset? startTime = null,
+        [FromQuery(Name = "end_time")] DateTimeOffset? endTime = null,
+        [FromQuery(Name = "order")] string? order = null,
+        CancellationToken cancellationToken = default) =>
+        await sender.Send(new GetSystemMetricsQuery(runId, metricType, limit, startTime, endTime, order), cancellationToken);
+
+    // Routing leaves an encoded '/' (%2F) encoded in route values; names cannot contain '%'.
+    private static string RouteName(string metricName) => Uri.UnescapeDataString(metricName);
+}

@@ -1,0 +1,94 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using FluentValidation;
+using Metrics.Application.Common.Exceptions;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Metrics.Api.Infrastructure;
+
+/// <summary>Every exception becomes an RFC 9457 problem; internals never reach the client.</summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    /// <summary>Seconds a client should wait before retrying while the database is unreachable.</summary>
+    private const int RetryAfterSeconds = 5;
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client left; nobody is there to read an answer.
+            return true;
+        }
+
+        ProblemDetails problem = exception switch
+        {
+            ValidationException v => new ValidationProblemDetails(
+                v.Errors.GroupBy(e => e.PropertyName, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray(), StringComparer.Ordinal))
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request is invalid; nothing was written.",
+            },
+            NotFoundException nf => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = nf.Message },
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+                Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? $"Request bodies are limited to {ApiLimits.MaxRequestBodyBytes} bytes; send smaller batches."
+                    : bad.Message,
+            },
+            _ when IsDatabaseUnavailable(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Storage unavailable",
+                Detail = "The database cannot be reached right now. Nothing was written; retry later.",
+            },
+            _ => new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "Internal error",
+                Detail = "An unexpected error occurred. It has been logged.",
+            },
+        };
+
+        switch (problem.Status)
+        {
+            case StatusCodes.Status503ServiceUnavailable:
+                httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                LogUnavailable(logger, exception.Message);
+                break;
+            case >= 500:
+                LogUnexpected(logger, exception);
+                break;
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
+    }
+
+    private static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is DbException { IsTransient: true } or SocketException or TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
+}

@@ -1,0 +1,40 @@
+using Metrics.Api;
+using Metrics.Api.Infrastructure;
+using Metrics.Application;
+using Metrics.Infrastructure;
+using Metrics.Infrastructure.Persistence;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    EnvironmentName = Environment.GetEnvironmentVariable("ENVIRONMENT") is { Length: > 0 } env
+        ? (env.Equals("development", StringComparison.OrdinalIgnoreCase) ? Environments.Development : Environments.Production)
+        : null,
+});
+var config = builder.Configuration;
+
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiLimits.MaxRequestBodyBytes);
+builder.WebHost.UseUrls($"http://0.0.0.0:{config.GetValue("PORT", 8001)}");
+
+builder.Services
+    .AddApplication(ingest => ingest.MaxBatchSize = config.GetValue("BATCH_SIZE", 1000))
+    .AddInfrastructure(config)
+    .AddApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapControllers();
+app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
+
+if (config.GetValue("MIGRATE_ON_STARTUP", true))
+{
+    await app.Services.MigrateDatabaseAsync(TimeSpan.FromSeconds(60), app.Lifetime.ApplicationStopping);
+}
+
+await app.RunAsync();
+
+/// <summary>Entry point; public for WebApplicationFactory in the integration tests.</summary>
+public partial class Program;

@@ -1,0 +1,19 @@
+using Metrics.Application.Common.Models;
+using Metrics.Domain.Metrics;
+using Metrics.Domain.SystemMetrics;
+
+namespace Metrics.Application.Common.Abstractions;
+
+public interface IMetricReader
+{
+    /// <summary>Points of a run, of one metric when <paramref name="metricName"/> is given.</summary>
+    Task<IReadOnlyList<Metric>> GetMetricsAsync(Guid runId, string? metricName, PointRange range, CancellationToken cancellationToken);
+
+    /// <summary>The point with the highest step (step-less points and ties ordered by time), or null.</summary>
+    Task<Metric?> GetLatestAsync(Guid runId, string metricName, CancellationToken cancellationToken);
+
+    /// <summary>Statistics over every point of the series, or null when it has none.</summary>
+    Task<MetricStatistics?> GetStatisticsAsync(Guid runId, string metricName, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<SystemMetric>> GetSystemMetricsAsync(Guid runId, string? type, PointRange range, CancellationToken cancellationToken);
+}

@@ -1,0 +1,18 @@
+using System.Text.Json;
+using Mediator;
+using Metrics.Application.Common.Models;
+
+namespace Metrics.Application.Metrics.Commands.WriteMetricBatch;
+
+/// <summary>Store a batch of points, all or nothing.</summary>
+public sealed record WriteMetricBatchCommand(IReadOnlyList<MetricInput?>? Metrics) : ICommand<BatchWriteResult>;
+
+/// <summary>One point as posted. Fields are nullable so a missing field is a validation error, not a zero.</summary>
+/// <param name="Time">Null means now.</param>
+public sealed record MetricInput(
+    Guid? RunId,
+    string? MetricName,
+    long? Step,
+    double? Value,
+    DateTimeOffset? Time,
+    JsonElement? Metadata);

@@ -1,0 +1,51 @@
+using Mediator;
+using Metrics.Application.Common;
+using Metrics.Application.Common.Abstractions;
+using Metrics.Application.Common.Behaviours;
+using Metrics.Application.Common.Models;
+using Metrics.Domain.Metrics;
+
+namespace Metrics.Application.Metrics.Commands.WriteMetricBatch;
+
+internal sealed class WriteMetricBatchCommandHandler(IMetricWriter writer, IQueryCache cache, TimeProvider clock)
+    : ICommandHandler<WriteMetricBatchCommand, BatchWriteResult>
+{
+    public async ValueTask<BatchWriteResult> Handle(WriteMetricBatchCommand command, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var inputs = command.Metrics!;
+        var metrics = new Metric[inputs.Count];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var input = inputs[i]!;
+            metrics[i] = Metric.Create(
+                input.RunId!.Value,
+                input.MetricName!,
+                input.Step,
+                input.Value!.Value,
+                input.Time ?? now,
+                MetadataRules.ToStored(input.Metadata));
+        }
+
+        var inserted = await writer.WriteMetricsAsync(metrics, cancellationToken);
+        if (inserted > 0)
+        {
+            await cache.InvalidateAsync(TagsChangedBy(metrics), cancellationToken);
+        }
+
+        return new BatchWriteResult("Metrics stored", metrics.Length, inserted, metrics.Length - inserted);
+    }
+
+    /// <summary>Exactly the cached reads this batch can change: each run's listing and each series written.</summary>
+    private static HashSet<string> TagsChangedBy(Metric[] metrics)
+    {
+        var tags = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var metric in metrics)
+        {
+            tags.Add(CacheTags.RunMetrics(metric.RunId));
+            tags.Add(CacheTags.Metric(metric.RunId, metric.Name));
+        }
+
+        return tags;
+    }
+}

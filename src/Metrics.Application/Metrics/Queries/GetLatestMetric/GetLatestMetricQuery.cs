@@ -1,0 +1,12 @@
+using Mediator;
+using Metrics.Application.Common.Behaviours;
+
+namespace Metrics.Application.Metrics.Queries.GetLatestMetric;
+
+/// <summary>The point with the highest step; step-less points and ties go by time.</summary>
+public sealed record GetLatestMetricQuery(Guid RunId, string MetricName) : IQuery<MetricDto>, ICachedQuery
+{
+    public string CacheKey => $"latest:{RunId:N}:{MetricName}";
+
+    public IReadOnlyList<string> CacheTags => [Common.Behaviours.CacheTags.Metric(RunId, MetricName)];
+}

@@ -1,0 +1,23 @@
+using Mediator;
+using Metrics.Application.Common.Behaviours;
+using Metrics.Application.Common.Models;
+
+namespace Metrics.Application.Metrics.Queries.GetMetricHistory;
+
+/// <summary>One metric's points in a run.</summary>
+public sealed record GetMetricHistoryQuery(
+    Guid RunId,
+    string MetricName,
+    int Limit,
+    DateTimeOffset? StartTime,
+    DateTimeOffset? EndTime,
+    long? MinStep,
+    long? MaxStep,
+    string? Order) : IQuery<MetricHistoryResponse>, IRangeQuery, ICachedQuery
+{
+    public string CacheKey => $"history:{RunId:N}:{MetricName}:{this.ToCacheKey()}";
+
+    public IReadOnlyList<string> CacheTags => [Common.Behaviours.CacheTags.Metric(RunId, MetricName)];
+}
+
+public sealed record MetricHistoryResponse(Guid RunId, string MetricName, IReadOnlyList<MetricDto> Metrics, int Count);

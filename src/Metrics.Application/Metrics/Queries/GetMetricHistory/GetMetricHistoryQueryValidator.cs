@@ -1,0 +1,15 @@
+using FluentValidation;
+using Metrics.Application.Common.Models;
+using Metrics.Application.Common;
+
+namespace Metrics.Application.Metrics.Queries.GetMetricHistory;
+
+internal sealed class GetMetricHistoryQueryValidator : AbstractValidator<GetMetricHistoryQuery>
+{
+    public GetMetricHistoryQueryValidator()
+    {
+        Include(new RangeQueryValidator());
+        RuleFor(q => q.MetricName)
+            .ValidMetricName();
+    }
+}

@@ -1,0 +1,15 @@
+using Mediator;
+using Metrics.Application.Common.Abstractions;
+using Metrics.Application.Common.Exceptions;
+
+namespace Metrics.Application.Metrics.Queries.GetMetricStats;
+
+internal sealed class GetMetricStatsQueryHandler(IMetricReader reader) : IQueryHandler<GetMetricStatsQuery, MetricStatsDto>
+{
+    public async ValueTask<MetricStatsDto> Handle(GetMetricStatsQuery query, CancellationToken cancellationToken)
+    {
+        var s = await reader.GetStatisticsAsync(query.RunId, query.MetricName, cancellationToken)
+            ?? throw new NotFoundException($"Run {query.RunId} has no metric '{query.MetricName}'.");
+        return new MetricStatsDto(query.MetricName, s.Count, s.Min, s.Max, s.Average, s.StdDev, s.FirstTime, s.LastTime, s.NanCount, s.InfinityCount);
+    }
+}

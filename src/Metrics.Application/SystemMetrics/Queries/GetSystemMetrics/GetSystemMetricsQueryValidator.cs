@@ -1,0 +1,17 @@
+using FluentValidation;
+using Metrics.Application.Common.Models;
+using Metrics.Domain.SystemMetrics;
+
+namespace Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
+
+internal sealed class GetSystemMetricsQueryValidator : AbstractValidator<GetSystemMetricsQuery>
+{
+    public GetSystemMetricsQueryValidator()
+    {
+        Include(new RangeQueryValidator());
+        RuleFor(q => q.MetricType)
+            .Must(t => SystemMetricTypes.TryParse(t, out _))
+            .When(q => q.MetricType is not null)
+            .WithMessage($"'metric_type' must be one of: {string.Join(", ", SystemMetricTypes.Names)}.");
+    }
+}

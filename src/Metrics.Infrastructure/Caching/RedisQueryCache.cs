@@ -1,0 +1,195 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Metrics.Application.Common.Abstractions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Metrics.Infrastructure.Caching;
+
+/// <summary>
+/// Tag-versioned read cache in Redis. Every tag has a generation counter; an entry's key embeds
+/// the generations of its tags as read <em>before</em> the query ran, so invalidating (incrementing)
+/// a tag makes older entries unreachable, and a read racing a write can only store under a key
+/// nobody asks for any more. A random epoch in every key is replaced whenever this instance may
+/// have missed an invalidation (Redis unreachable during a write, or a reconnect), so nothing
+/// from before the gap is ever served. While Redis is away, every call goes to storage.
+/// </summary>
+internal sealed partial class RedisQueryCache : IQueryCache
+{
+    private const string EpochKey = "ms:epoch";
+
+    // KEYS[1] = epoch key, KEYS[2..] = tag generation keys; ARGV[1] = entry key, ARGV[2] = a fresh
+    // epoch if none is set, ARGV[3] = tag lifetime (ms). Returns { full entry key, value or nil }.
+    private const string ReadScript = """
+        local epoch = redis.call('GET', KEYS[1])
+        if not epoch then
+            redis.call('SET', KEYS[1], ARGV[2], 'NX')
+            epoch = redis.call('GET', KEYS[1])
+        end
+        local key = 'ms:q:' .. epoch .. ':' .. ARGV[1]
+        for i = 2, #KEYS do
+            local gen = redis.call('GET', KEYS[i])
+            if gen then
+                redis.call('PEXPIRE', KEYS[i], ARGV[3])
+            else
+                gen = '0'
+            end
+            key = key .. ':' .. gen
+        end
+        return { key, redis.call('GET', key) }
+        """;
+
+    // Tag generations outlive every entry built on them (see ReadScript's PEXPIRE), so a
+    // generation never falls back to a value an existing entry was built with.
+    private const string InvalidateScript = """
+        for i = 1, #KEYS do
+            redis.call('INCR', KEYS[i])
+            redis.call('PEXPIRE', KEYS[i], ARGV[1])
+        end
+        return #KEYS
+        """;
+
+    private static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.General)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ILogger<RedisQueryCache> _logger;
+    private readonly TimeSpan _entryLifetime;
+    private readonly long _tagLifetimeMs;
+    private int _epochSuspect = 1;
+    private int _available = 1;
+
+    public RedisQueryCache(IConnectionMultiplexer redis, IOptions<CacheOptions> options, ILogger<RedisQueryCache> logger)
+    {
+        _redis = redis;
+        _logger = logger;
+        _entryLifetime = options.Value.EntryLifetime;
+        _tagLifetimeMs = (long)(_entryLifetime.TotalMilliseconds * 2);
+        _redis.ConnectionRestored += (_, _) => Volatile.Write(ref _epochSuspect, 1);
+    }
+
+    public async ValueTask<T> GetOrCreateAsync<T>(
+        string key,
+        IReadOnlyList<string> tags,
+        Func<CancellationToken, ValueTask<T>> factory,
+        CancellationToken cancellationToken)
+    {
+        if (!_redis.IsConnected)
+        {
+            MarkUnavailable(null);
+            return await factory(cancellationToken);
+        }
+
+        string entryKey;
+        try
+        {
+            await RenewEpochIfSuspectAsync();
+            var keys = new RedisKey[tags.Count + 1];
+            keys[0] = EpochKey;
+            for (var i = 0; i < tags.Count; i++)
+            {
+                keys[i + 1] = TagKey(tags[i]);
+            }
+
+            var result = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(
+                ReadScript, keys, [key, Guid.NewGuid().ToString("N"), _tagLifetimeMs]))!;
+            entryKey = (string)result[0]!;
+            MarkAvailable();
+            if (!result[1].IsNull)
+            {
+                return JsonSerializer.Deserialize<T>((byte[])result[1]!, SerializerOptions)!;
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            MarkUnavailable(ex);
+            return await factory(cancellationToken);
+        }
+
+        var value = await factory(cancellationToken);
+        try
+        {
+            await _redis.GetDatabase().StringSetAsync(
+                entryKey, JsonSerializer.SerializeToUtf8Bytes(value, SerializerOptions), _entryLifetime, flags: CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            MarkUnavailable(ex);
+        }
+
+        return value;
+    }
+
+    public async ValueTask InvalidateAsync(IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
+    {
+        if (tags.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_redis.IsConnected)
+            {
+                throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is not connected.");
+            }
+
+            var keys = tags.Select(t => (RedisKey)TagKey(t)).ToArray();
+            await _redis.GetDatabase().ScriptEvaluateAsync(InvalidateScript, keys, [_tagLifetimeMs]);
+            MarkAvailable();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // This invalidation is lost: retire every entry once Redis answers again.
+            Volatile.Write(ref _epochSuspect, 1);
+            MarkUnavailable(ex);
+        }
+    }
+
+    private static string TagKey(string tag) => "ms:tag:" + tag;
+
+    private async Task RenewEpochIfSuspectAsync()
+    {
+        if (Interlocked.Exchange(ref _epochSuspect, 0) == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // Also at start-up: a previous process may have died between a commit and its invalidation.
+            await _redis.GetDatabase().StringSetAsync(EpochKey, Guid.NewGuid().ToString("N"), when: When.Always);
+        }
+        catch
+        {
+            Volatile.Write(ref _epochSuspect, 1);
+            throw;
+        }
+    }
+
+    private void MarkAvailable()
+    {
+        if (Interlocked.Exchange(ref _available, 1) == 0)
+        {
+            LogRedisBack(_logger);
+        }
+    }
+
+    // Logged once per outage, not once per request.
+    private void MarkUnavailable(Exception? ex)
+    {
+        if (Interlocked.Exchange(ref _available, 0) == 1)
+        {
+            LogRedisDown(_logger, ex?.Message ?? "not connected");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cache unavailable ({Reason}); reads go to PostgreSQL until it returns")]
+    private static partial void LogRedisDown(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis cache available again")]
+    private static partial void LogRedisBack(ILogger logger);
+}

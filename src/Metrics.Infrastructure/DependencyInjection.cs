@@ -1,0 +1,43 @@
+using Metrics.Application.Common.Abstractions;
+using Metrics.Infrastructure.Caching;
+using Metrics.Infrastructure.Configuration;
+using Metrics.Infrastructure.Health;
+using Metrics.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Metrics.Infrastructure;
+
+public static class DependencyInjection
+{
+    /// <summary>
+    /// PostgreSQL from TIMESCALE_URL, Redis from REDIS_URL, cache lifetime from CACHE_TIMEOUT (seconds).
+    /// </summary>
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration)
+    {
+        var postgres = ConnectionStrings.ParsePostgres(
+            configuration["TIMESCALE_URL"] ?? "postgresql://postgres:postgres@localhost:5432/metrics");
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres.ConnectionString).Build());
+        services.AddDbContext<MetricsDbContext>((sp, options) =>
+            options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
+                .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
+        services.AddScoped<IMetricReader, MetricReader>();
+        services.AddSingleton<IMetricWriter, MetricWriter>();
+
+        var redis = ConnectionStrings.ParseRedis(configuration["REDIS_URL"] ?? "redis://localhost:6379");
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+        services.Configure<CacheOptions>(o =>
+            o.EntryLifetime = TimeSpan.FromSeconds(configuration.GetValue("CACHE_TIMEOUT", 300)));
+        services.AddSingleton<IQueryCache, RedisQueryCache>();
+
+        services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>("postgresql", HealthStatus.Unhealthy)
+            .AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded);
+
+        return services;
+    }
+}

@@ -1,0 +1,105 @@
+using Metrics.Application.Common.Abstractions;
+using Metrics.Domain.Metrics;
+using Metrics.Domain.SystemMetrics;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Metrics.Infrastructure.Persistence;
+
+/// <summary>
+/// The ingest path: binary COPY into a per-session staging table, then one
+/// INSERT … SELECT … ON CONFLICT DO NOTHING into the real table, in one transaction.
+/// COPY is the fastest way in; the INSERT applies the identity index, so retries and
+/// in-batch repeats are skipped while the rest of the batch commits (or none of it does).
+/// </summary>
+internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
+{
+    private static readonly BulkTarget<Metric> MetricsTarget = new(
+        "metrics",
+        "run_id, metric_name, step, value, time, metadata",
+        static async (importer, m, ct) =>
+        {
+            await importer.WriteAsync(m.RunId, NpgsqlDbType.Uuid, ct);
+            await importer.WriteAsync(m.Name, NpgsqlDbType.Text, ct);
+            if (m.Step is { } step)
+            {
+                await importer.WriteAsync(step, NpgsqlDbType.Bigint, ct);
+            }
+            else
+            {
+                await importer.WriteNullAsync(ct);
+            }
+
+            await importer.WriteAsync(m.Value, NpgsqlDbType.Double, ct);
+            await importer.WriteAsync(m.Time, NpgsqlDbType.TimestampTz, ct);
+            await WriteMetadataAsync(importer, m.Metadata, ct);
+        });
+
+    private static readonly BulkTarget<SystemMetric> SystemMetricsTarget = new(
+        "system_metrics",
+        "run_id, metric_type, value, time, metadata",
+        static async (importer, m, ct) =>
+        {
+            await importer.WriteAsync(m.RunId, NpgsqlDbType.Uuid, ct);
+            await importer.WriteAsync(m.Type, NpgsqlDbType.Text, ct);
+            await importer.WriteAsync(m.Value, NpgsqlDbType.Double, ct);
+            await importer.WriteAsync(m.Time, NpgsqlDbType.TimestampTz, ct);
+            await WriteMetadataAsync(importer, m.Metadata, ct);
+        });
+
+    public Task<int> WriteMetricsAsync(IReadOnlyList<Metric> metrics, CancellationToken cancellationToken) =>
+        WriteAsync(MetricsTarget, metrics, cancellationToken);
+
+    public Task<int> WriteSystemMetricsAsync(IReadOnlyList<SystemMetric> metrics, CancellationToken cancellationToken) =>
+        WriteAsync(SystemMetricsTarget, metrics, cancellationToken);
+
+    private async Task<int> WriteAsync<T>(BulkTarget<T> target, IReadOnlyList<T> rows, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        await using (var stage = new NpgsqlCommand(target.CreateStageSql, connection, transaction))
+        {
+            await stage.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var importer = await connection.BeginBinaryImportAsync(target.CopySql, cancellationToken))
+        {
+            foreach (var row in rows)
+            {
+                await importer.StartRowAsync(cancellationToken);
+                await target.WriteRow(importer, row, cancellationToken);
+            }
+
+            await importer.CompleteAsync(cancellationToken);
+        }
+
+        int inserted;
+        await using (var insert = new NpgsqlCommand(target.InsertSql, connection, transaction))
+        {
+            inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return inserted;
+    }
+
+    private static Task WriteMetadataAsync(NpgsqlBinaryImporter importer, string? metadata, CancellationToken ct) =>
+        metadata is null ? importer.WriteNullAsync(ct) : importer.WriteAsync(metadata, NpgsqlDbType.Jsonb, ct);
+
+    private sealed class BulkTarget<T>(string table, string columns, Func<NpgsqlBinaryImporter, T, CancellationToken, Task> writeRow)
+    {
+        private readonly string _stage = table + "_stage";
+
+        // Temporary, so concurrent requests on other connections never see each other's rows;
+        // ON COMMIT DELETE ROWS empties it for the connection's next batch.
+        public string CreateStageSql =>
+            $"CREATE TEMP TABLE IF NOT EXISTS {_stage} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
+
+        public string CopySql => $"COPY {_stage} ({columns}) FROM STDIN (FORMAT BINARY)";
+
+        public string InsertSql => $"INSERT INTO {table} ({columns}) SELECT {columns} FROM {_stage} ON CONFLICT DO NOTHING";
+
+        public Func<NpgsqlBinaryImporter, T, CancellationToken, Task> WriteRow { get; } = writeRow;
+    }
+}
