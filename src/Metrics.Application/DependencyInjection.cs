@@ -1,5 +1,5 @@
-using System.Text.Json;
 using FluentValidation;
+using Metrics.Application.Common;
 using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,9 +12,7 @@ public static class DependencyInjection
     {
         services.AddOptions<IngestOptions>().Configure(o => configureIngest?.Invoke(o));
 
-        // Failures name fields as clients write them: metrics[17].run_id, not Metrics[17].RunId.
-        ValidatorOptions.Global.PropertyNameResolver = (_, member, _) =>
-            member is null ? null : JsonNamingPolicy.SnakeCaseLower.ConvertName(member.Name);
+        ValidationConventions.Apply();
         services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, includeInternalTypes: true);
 
         // Scoped: handlers use the scoped DbContext. Order: validate first, then serve from cache.

@@ -15,7 +15,7 @@ internal sealed class WriteSystemMetricBatchCommandValidator : AbstractValidator
         RuleFor(c => c.Metrics)
             .NotNull().WithMessage("'metrics' is required.")
             .Must(m => m!.Count is > 0 && m.Count <= maxBatch)
-            .When(c => c.Metrics is not null)
+            .When(c => c.Metrics is not null, ApplyConditionTo.CurrentValidator)
             .WithMessage($"A batch holds 1 to {maxBatch} metrics.");
 
         RuleForEach(c => c.Metrics)
