@@ -15,7 +15,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 var config = builder.Configuration;
 
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiLimits.MaxRequestBodyBytes);
-builder.WebHost.UseUrls($"http://0.0.0.0:{config.GetValue("PORT", 8001)}");
+builder.WebHost.UseUrls(config["urls"] is { Length: > 0 } urls ? urls : $"http://0.0.0.0:{config.GetValue("PORT", 8001)}");
 
 builder.Services
     .AddApplication(ingest => ingest.MaxBatchSize = config.GetValue("BATCH_SIZE", 1000))

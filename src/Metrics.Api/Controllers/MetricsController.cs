@@ -9,7 +9,6 @@ namespace Metrics.Api.Controllers;
 
 [ApiController]
 [Route("api/v1/metrics")]
-[Produces("application/json")]
 public sealed class MetricsController(ISender sender) : ControllerBase
 {
     /// <summary>Store up to BATCH_SIZE training metrics, all or nothing; retried points are not stored twice.</summary>

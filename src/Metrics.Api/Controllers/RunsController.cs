@@ -12,7 +12,6 @@ namespace Metrics.Api.Controllers;
 
 [ApiController]
 [Route("api/v1/runs/{run_id}")]
-[Produces("application/json")]
 [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
 public sealed class RunsController(ISender sender) : ControllerBase

@@ -1,0 +1,167 @@
+using System.Net;
+using Metrics.Api.IntegrationTests.Support;
+using static Metrics.Api.IntegrationTests.Support.Http;
+
+namespace Metrics.Api.IntegrationTests;
+
+[Collection(ApiCollection.Name)]
+public sealed class IngestTests(ApiFixture fixture)
+{
+    private readonly HttpClient _client = fixture.Client;
+
+    [Fact]
+    public async Task A_batch_is_acknowledged_with_its_count_and_stored()
+    {
+        var run = Guid.NewGuid();
+
+        var ack = await _client.PostBatchAsync(
+            Point(run, "loss", 1, 0.9, metadata: new { lr = 0.001 }),
+            Point(run, "loss", 2, 0.7),
+            Point(run, "acc", 2, 0.5));
+
+        ack["count"]!.GetValue<int>().Should().Be(3);
+        ack["message"]!.GetValue<string>().Should().NotBeEmpty();
+        (await Db.CountMetricsAsync(run)).Should().Be(3);
+        var history = await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss?order=asc");
+        history["metrics"]![0]!["metadata"]!["lr"]!.GetValue<double>().Should().Be(0.001);
+        history["metrics"]![0]!["run_id"]!.GetValue<Guid>().Should().Be(run);
+    }
+
+    [Fact]
+    public async Task A_point_without_time_is_stored_at_the_server_clock_in_utc()
+    {
+        var run = Guid.NewGuid();
+
+        await _client.PostBatchAsync(Point(run, "loss", 1, 1.0, time: null));
+
+        var latest = await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/latest");
+        latest["time"]!.GetValue<string>().Should().Be("2025-06-01T12:00:00Z");
+    }
+
+    [Theory]
+    [InlineData("2024-05-01T12:00:00", "2024-05-01T12:00:00Z")]
+    [InlineData("2024-05-01T14:00:00+02:00", "2024-05-01T12:00:00Z")]
+    [InlineData("2024-05-01T12:00:00.123456Z", "2024-05-01T12:00:00.123456Z")]
+    [InlineData("2024-05-01T07:30:00-04:30", "2024-05-01T12:00:00Z")]
+    public async Task Times_are_stored_in_utc_and_a_time_without_offset_is_utc(string sent, string stored)
+    {
+        var run = Guid.NewGuid();
+
+        await _client.PostBatchAsync(Point(run, "loss", 1, 1.0, time: sent));
+
+        var latest = await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/latest");
+        latest["time"]!.GetValue<string>().Should().Be(stored);
+    }
+
+    [Fact]
+    public async Task One_invalid_item_rejects_the_whole_batch_naming_item_and_field()
+    {
+        var run = Guid.NewGuid();
+        var metrics = Enumerable.Range(0, 20).Select(i => Point(run, "loss", i, i * 0.1)).ToArray();
+        ((Dictionary<string, object?>)metrics[17])["run_id"] = null;
+
+        var response = await _client.PostAsync("/api/v1/metrics/batch", Batch(metrics));
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        problem["errors"]!.AsObject().Select(e => e.Key).Should().Equal("metrics[17].run_id");
+        (await Db.CountMetricsAsync(run)).Should().Be(0, "a rejected batch writes nothing");
+    }
+
+    [Fact]
+    public async Task A_wrongly_typed_item_rejects_the_points_before_it_too()
+    {
+        var run = Guid.NewGuid();
+        var json = $$"""{"metrics":[{"run_id":"{{run}}","metric_name":"loss","step":1,"value":1},{"run_id":"{{run}}","metric_name":"loss","step":2,"value":"high"}]}""";
+
+        var response = await _client.PostAsync("/api/v1/metrics/batch", Json(json));
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        problem["errors"]!.AsObject().Select(e => e.Key).Should().Equal("metrics[1].value");
+        (await Db.CountMetricsAsync(run)).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_retried_batch_is_stored_once_and_still_acknowledged()
+    {
+        var run = Guid.NewGuid();
+        var batch = new[]
+        {
+            Point(run, "loss", 1, 0.5),
+            Point(run, "loss", null, 0.4, time: "2024-05-01T12:00:05Z"),
+            Point(run, "acc", 1, 0.8),
+        };
+
+        var first = await _client.PostBatchAsync(batch);
+        var retry = await _client.PostBatchAsync(batch);
+
+        first["count"]!.GetValue<int>().Should().Be(3);
+        retry["count"]!.GetValue<int>().Should().Be(3);
+        retry["duplicates"]!.GetValue<int>().Should().Be(3);
+        (await Db.CountMetricsAsync(run)).Should().Be(3, "step-less points are deduplicated too");
+    }
+
+    [Fact]
+    public async Task Repeats_inside_one_batch_are_stored_once_while_new_points_in_a_retry_are_kept()
+    {
+        var run = Guid.NewGuid();
+
+        await _client.PostBatchAsync(Point(run, "loss", 1, 0.5), Point(run, "loss", 1, 0.5));
+        var mixed = await _client.PostBatchAsync(Point(run, "loss", 1, 0.5), Point(run, "loss", 2, 0.4));
+
+        mixed["inserted"]!.GetValue<int>().Should().Be(1);
+        (await Db.CountMetricsAsync(run)).Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Concurrent_retries_of_one_batch_store_it_once()
+    {
+        var run = Guid.NewGuid();
+        var batch = Enumerable.Range(0, 200).Select(i => Point(run, "loss", i, i * 1.5)).ToArray();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => _client.PostAsync("/api/v1/metrics/batch", Batch(batch))));
+
+        responses.Should().OnlyContain(r => r.StatusCode == HttpStatusCode.Created);
+        (await Db.CountMetricsAsync(run)).Should().Be(200);
+    }
+
+    [Fact]
+    public async Task Nan_and_infinities_are_stored_and_returned_faithfully()
+    {
+        var run = Guid.NewGuid();
+
+        await _client.PostBatchAsync(
+            Point(run, "loss", 1, "NaN"),
+            Point(run, "loss", 2, "Infinity"),
+            Point(run, "loss", 3, "-Infinity"),
+            Point(run, "loss", 4, 1.5e308));
+
+        var history = await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss?order=asc");
+        history["metrics"]!.AsArray().Select(m => m!["value"]!.ToJsonString())
+            .Should().Equal("\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "1.5E+308");
+    }
+
+    [Fact]
+    public async Task The_largest_64_bit_step_round_trips()
+    {
+        var run = Guid.NewGuid();
+
+        await _client.PostBatchAsync(Point(run, "loss", long.MaxValue, 1));
+
+        var latest = await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/latest");
+        latest["step"]!.GetValue<long>().Should().Be(long.MaxValue);
+    }
+
+    [Fact]
+    public async Task A_full_batch_of_1000_is_accepted_and_1001_is_not()
+    {
+        var run = Guid.NewGuid();
+        var thousand = Enumerable.Range(0, 1000).Select(i => Point(run, "loss", i, i)).ToArray();
+
+        (await _client.PostBatchAsync(thousand))["count"]!.GetValue<int>().Should().Be(1000);
+
+        var tooMany = thousand.Append(Point(run, "loss", 5000, 1)).ToArray();
+        var problem = await (await _client.PostAsync("/api/v1/metrics/batch", Batch(tooMany))).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        problem["errors"]!["metrics"].Should().NotBeNull();
+        (await Db.CountMetricsAsync(run)).Should().Be(1000);
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Metrics.Api.IntegrationTests.Support;
+
+/// <summary>The real API host in memory, on the real PostgreSQL and Redis (or proxies in front of them).</summary>
+public sealed class ApiFactory : WebApplicationFactory<Program>
+{
+    private readonly string? _databaseUrl;
+    private readonly string? _redisUrl;
+    private readonly bool _kestrel;
+
+    /// <param name="kestrel">Serve over real Kestrel on a free port, for what the in-memory server does not model (body size limits).</param>
+    public ApiFactory(string? databaseUrl = null, string? redisUrl = null, bool kestrel = false)
+    {
+        _databaseUrl = databaseUrl;
+        _redisUrl = redisUrl;
+        _kestrel = kestrel;
+        if (kestrel)
+        {
+            UseKestrel();
+        }
+    }
+
+    public static readonly DateTimeOffset Now = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
+    public FakeTimeProvider Clock { get; } = new(Now);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("TIMESCALE_URL", _databaseUrl ?? TestEnvironment.DatabaseUrl);
+        builder.UseSetting("REDIS_URL", _redisUrl ?? TestEnvironment.RedisUrl);
+        if (_kestrel)
+        {
+            builder.UseSetting("urls", "http://127.0.0.1:0");
+        }
+        builder.UseSetting("BATCH_SIZE", "1000");
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+}
