@@ -50,6 +50,33 @@ public sealed class OutageTests
     }
 
     [Fact]
+    public async Task A_redis_server_killed_and_restarted_mid_test_costs_nothing_but_cache_hits()
+    {
+        await using var redis = new RedisProcess();
+        await redis.StartAsync();
+        await using var factory = new ApiFactory(redisUrl: redis.Url);
+        var client = factory.CreateClient();
+        var run = Guid.NewGuid();
+        var stats = $"/api/v1/runs/{run}/metrics/loss/stats";
+        await client.PostBatchAsync(Point(run, "loss", 1, 1.0));
+        (await client.GetJsonAsync(stats))["count"]!.GetValue<long>().Should().Be(1);
+
+        await redis.KillAsync();
+
+        await client.PostBatchAsync(Point(run, "loss", 2, 3.0));
+        (await client.GetJsonAsync(stats))["count"]!.GetValue<long>().Should().Be(2);
+        (await client.GetJsonAsync("/health"))["status"]!.GetValue<string>().Should().Be("degraded");
+
+        await redis.StartAsync();
+        await WaitUntilAsync(async () => (await client.GetJsonAsync("/health"))["status"]!.GetValue<string>() == "healthy");
+
+        await client.PostBatchAsync(Point(run, "loss", 3, 5.0));
+        var after = await client.GetJsonAsync(stats);
+        after["count"]!.GetValue<long>().Should().Be(3);
+        after["avg_value"]!.GetValue<double>().Should().Be(3.0);
+    }
+
+    [Fact]
     public async Task Without_postgres_requests_fail_fast_with_503_and_retry_after_then_recover()
     {
         var (host, port) = TestEnvironment.DatabaseEndpoint;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -19,7 +20,7 @@ public static class DatabaseMigrator
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MetricsDbContext>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseMigrator));
-        var deadline = DateTime.UtcNow + wait;
+        var started = Stopwatch.GetTimestamp();
 
         while (true)
         {
@@ -28,7 +29,7 @@ public static class DatabaseMigrator
                 await db.Database.OpenConnectionAsync(cancellationToken);
                 break;
             }
-            catch (NpgsqlException ex) when (ex.IsTransient && DateTime.UtcNow < deadline)
+            catch (NpgsqlException ex) when (ex.IsTransient && Stopwatch.GetElapsedTime(started) < wait)
             {
                 logger.LogWarning("Database not reachable yet ({Message}); retrying", ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
