@@ -1,5 +1,4 @@
 using Mediator;
-using Metrics.Application.Common.Models;
 using Metrics.Application.Metrics;
 using Metrics.Application.Metrics.Queries.GetLatestMetric;
 using Metrics.Application.Metrics.Queries.GetMetricHistory;
@@ -22,14 +21,11 @@ public sealed class RunsController(ISender sender) : ControllerBase
     public async Task<RunMetricsResponse> GetRunMetrics(
         [FromRoute(Name = "run_id")] Guid runId,
         [FromQuery(Name = "metric_name")] string? metricName,
-        [FromQuery(Name = "limit")] int limit = RangeQuery.DefaultLimit,
-        [FromQuery(Name = "start_time")] DateTimeOffset? startTime = null,
-        [FromQuery(Name = "end_time")] DateTimeOffset? endTime = null,
-        [FromQuery(Name = "min_step")] long? minStep = null,
-        [FromQuery(Name = "max_step")] long? maxStep = null,
-        [FromQuery(Name = "order")] string? order = null,
-        CancellationToken cancellationToken = default) =>
-        await sender.Send(new GetRunMetricsQuery(runId, metricName, limit, startTime, endTime, minStep, maxStep, order), cancellationToken);
+        [FromQuery] StepRangeParameters range,
+        CancellationToken cancellationToken) =>
+        await sender.Send(
+            new GetRunMetricsQuery(runId, metricName, range.Limit, range.StartTime, range.EndTime, range.MinStep, range.MaxStep, range.Order),
+            cancellationToken);
 
     /// <summary>One metric's history. Names containing '/' are percent-encoded (train%2Floss).</summary>
     [HttpGet("metrics/{metric_name}", Name = "GetMetricHistory")]
@@ -37,14 +33,11 @@ public sealed class RunsController(ISender sender) : ControllerBase
     public async Task<MetricHistoryResponse> GetMetricHistory(
         [FromRoute(Name = "run_id")] Guid runId,
         [FromRoute(Name = "metric_name")] string metricName,
-        [FromQuery(Name = "limit")] int limit = RangeQuery.DefaultLimit,
-        [FromQuery(Name = "start_time")] DateTimeOffset? startTime = null,
-        [FromQuery(Name = "end_time")] DateTimeOffset? endTime = null,
-        [FromQuery(Name = "min_step")] long? minStep = null,
-        [FromQuery(Name = "max_step")] long? maxStep = null,
-        [FromQuery(Name = "order")] string? order = null,
-        CancellationToken cancellationToken = default) =>
-        await sender.Send(new GetMetricHistoryQuery(runId, RouteName(metricName), limit, startTime, endTime, minStep, maxStep, order), cancellationToken);
+        [FromQuery] StepRangeParameters range,
+        CancellationToken cancellationToken) =>
+        await sender.Send(
+            new GetMetricHistoryQuery(runId, RouteName(metricName), range.Limit, range.StartTime, range.EndTime, range.MinStep, range.MaxStep, range.Order),
+            cancellationToken);
 
     /// <summary>The point with the highest step (step-less points and ties by time).</summary>
     [HttpGet("metrics/{metric_name}/latest", Name = "GetLatestMetric")]
@@ -72,12 +65,9 @@ public sealed class RunsController(ISender sender) : ControllerBase
     public async Task<SystemMetricsResponse> GetSystemMetrics(
         [FromRoute(Name = "run_id")] Guid runId,
         [FromQuery(Name = "metric_type")] string? metricType,
-        [FromQuery(Name = "limit")] int limit = RangeQuery.DefaultLimit,
-        [FromQuery(Name = "start_time")] DateTimeOffset? startTime = null,
-        [FromQuery(Name = "end_time")] DateTimeOffset? endTime = null,
-        [FromQuery(Name = "order")] string? order = null,
-        CancellationToken cancellationToken = default) =>
-        await sender.Send(new GetSystemMetricsQuery(runId, metricType, limit, startTime, endTime, order), cancellationToken);
+        [FromQuery] TimeRangeParameters range,
+        CancellationToken cancellationToken) =>
+        await sender.Send(new GetSystemMetricsQuery(runId, metricType, range.Limit, range.StartTime, range.EndTime, range.Order), cancellationToken);
 
     // Routing leaves an encoded '/' (%2F) encoded in route values; names cannot contain '%'.
     private static string RouteName(string metricName) => Uri.UnescapeDataString(metricName);

@@ -1,8 +1,10 @@
+using System.Text.Json;
 using FluentValidation;
 using Metrics.Domain.Metrics;
 
 namespace Metrics.Application.Common;
 
+/// <summary>Rules shared by several validators, so each is stated (and worded) once.</summary>
 internal static class ValidationRules
 {
     public static readonly string MetricNameMessage =
@@ -10,4 +12,17 @@ internal static class ValidationRules
 
     public static IRuleBuilderOptions<T, string?> ValidMetricName<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Must(MetricRules.IsValidName).WithMessage(MetricNameMessage);
+
+    /// <summary>A batch: present, with 1 to <paramref name="maxBatch"/> items.</summary>
+    public static IRuleBuilderOptions<T, IReadOnlyList<TItem>?> ValidBatch<T, TItem>(this IRuleBuilder<T, IReadOnlyList<TItem>?> rule, int maxBatch) =>
+        rule.NotNull().WithMessage("'metrics' is required.")
+            .Must(m => m is null || (m.Count > 0 && m.Count <= maxBatch))
+            .WithMessage($"A batch holds 1 to {maxBatch} metrics.");
+
+    public static IRuleBuilderOptions<T, Guid?> ValidRunId<T>(this IRuleBuilder<T, Guid?> rule) =>
+        rule.NotNull().WithMessage("'run_id' is required.")
+            .NotEqual(Guid.Empty).WithMessage("'run_id' must not be the nil UUID.");
+
+    public static IRuleBuilderOptions<T, JsonElement?> ValidMetadata<T>(this IRuleBuilder<T, JsonElement?> rule) =>
+        rule.Must(MetadataRules.IsValid).WithMessage(MetadataRules.Message);
 }

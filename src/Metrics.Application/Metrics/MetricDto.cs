@@ -22,6 +22,15 @@ internal static partial class MetricMapper
     public static partial List<MetricDto> ToDtos(this IReadOnlyList<Metric> metrics);
 
     /// <summary>Metadata is stored as JSON text; clients get it back as a JSON object.</summary>
-    internal static JsonElement? ParseMetadata(string? json) =>
-        json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+    internal static JsonElement? ParseMetadata(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        // Clone detaches the element, so the document's pooled buffers can be returned.
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
 }

@@ -10,31 +10,19 @@ internal sealed class WriteMetricBatchCommandValidator : AbstractValidator<Write
 {
     public WriteMetricBatchCommandValidator(IOptions<IngestOptions> options)
     {
-        var maxBatch = options.Value.MaxBatchSize;
-
-        RuleFor(c => c.Metrics)
-            .NotNull().WithMessage("'metrics' is required.")
-            .Must(m => m!.Count is > 0 && m.Count <= maxBatch)
-            .When(c => c.Metrics is not null, ApplyConditionTo.CurrentValidator)
-            .WithMessage($"A batch holds 1 to {maxBatch} metrics.");
+        RuleFor(c => c.Metrics).ValidBatch(options.Value.MaxBatchSize);
 
         RuleForEach(c => c.Metrics)
             .NotNull().WithMessage("A metric must be an object.")
             .ChildRules(item =>
             {
-                item.RuleFor(m => m!.RunId)
-                    .NotNull().WithMessage("'run_id' is required.")
-                    .NotEqual(Guid.Empty).WithMessage("'run_id' must not be the nil UUID.");
-                item.RuleFor(m => m!.MetricName)
-                    .NotEmpty().WithMessage("'metric_name' is required.")
-                    .ValidMetricName();
+                item.RuleFor(m => m!.RunId).ValidRunId();
+                item.RuleFor(m => m!.MetricName).ValidMetricName();
                 item.RuleFor(m => m!.Step)
                     .Must(MetricRules.IsValidStep).WithMessage("'step' must not be negative.");
                 item.RuleFor(m => m!.Value)
                     .NotNull().WithMessage("'value' is required (NaN and Infinity are written as the strings \"NaN\", \"Infinity\", \"-Infinity\").");
-                item.RuleFor(m => m!.Metadata)
-                    .Must(MetadataRules.IsValid)
-                    .WithMessage(MetadataRules.Message);
+                item.RuleFor(m => m!.Metadata).ValidMetadata();
             })
             .When(c => c.Metrics is not null);
     }

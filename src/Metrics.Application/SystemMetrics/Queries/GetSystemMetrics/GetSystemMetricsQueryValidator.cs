@@ -1,5 +1,6 @@
 using FluentValidation;
 using Metrics.Application.Common.Models;
+using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 using Metrics.Domain.SystemMetrics;
 
 namespace Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
@@ -12,6 +13,6 @@ internal sealed class GetSystemMetricsQueryValidator : AbstractValidator<GetSyst
         RuleFor(q => q.MetricType)
             .Must(t => SystemMetricTypes.TryParse(t, out _))
             .When(q => q.MetricType is not null)
-            .WithMessage($"'metric_type' must be one of: {string.Join(", ", SystemMetricTypes.Names)}.");
+            .WithMessage(WriteSystemMetricBatchCommandValidator.TypeMessage);
     }
 }
