@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Metrics.Api.Infrastructure;
+using Metrics.Api.Live;
+using Metrics.Application.Common.Abstractions;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Metrics.Api;
@@ -11,6 +13,14 @@ public static class DependencyInjection
     {
         services.AddControllers(options => options.ModelBinderProviders.Insert(0, new UtcDateTimeOffsetModelBinderProvider()))
             .AddJsonOptions(options => Configure(options.JsonSerializerOptions));
+        services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
+
+        // Live updates share the REST JSON shape. Instances exchange batches over the service's
+        // own Redis channel and each delivers to its local connections, so no SignalR backplane
+        // is needed, and none is registered: it would refuse new connections while Redis is down (ADR 0007).
+        services.AddSignalR().AddJsonProtocol(options => Configure(options.PayloadSerializerOptions));
+        services.AddSingleton<LiveSubscribers>();
+        services.AddSingleton<ILiveMetricDelivery>(sp => sp.GetRequiredService<LiveSubscribers>());
         services.Configure<ApiBehaviorOptions>(options => options.InvalidModelStateResponseFactory = ModelStateProblems.Create);
 
         services.AddProblemDetails();

@@ -1,5 +1,6 @@
 using Metrics.Api;
 using Metrics.Api.Infrastructure;
+using Metrics.Api.Live;
 using Metrics.Application;
 using Metrics.Infrastructure;
 using Metrics.Infrastructure.Persistence;
@@ -26,7 +27,10 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseWebSockets();
 app.MapControllers();
+app.MapHub<MetricsHub>("/hubs/metrics");
+app.MapRawMetricsWebSocket();
 app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
 
 if (config.GetValue("MIGRATE_ON_STARTUP", true))

@@ -2,6 +2,7 @@ using Metrics.Application.Common.Abstractions;
 using Metrics.Infrastructure.Caching;
 using Metrics.Infrastructure.Configuration;
 using Metrics.Infrastructure.Health;
+using Metrics.Infrastructure.Live;
 using Metrics.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -33,6 +34,11 @@ public static class DependencyInjection
         services.Configure<CacheOptions>(o =>
             o.EntryLifetime = TimeSpan.FromSeconds(configuration.GetValue("CACHE_TIMEOUT", 300)));
         services.AddSingleton<IQueryCache, RedisQueryCache>();
+
+        services.AddOptions<LiveOptions>();
+        services.AddSingleton<RedisLiveMetricBus>();
+        services.AddSingleton<ILiveMetricPublisher>(sp => sp.GetRequiredService<RedisLiveMetricBus>());
+        services.AddHostedService(sp => sp.GetRequiredService<RedisLiveMetricBus>());
 
         services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgresql", HealthStatus.Unhealthy)

@@ -77,6 +77,40 @@ public sealed class OutageTests
     }
 
     [Fact]
+    public async Task Without_redis_live_delivery_continues_on_a_single_instance()
+    {
+        var (host, port) = TestEnvironment.RedisEndpoint;
+        await using var proxy = new TcpToggleProxy(host, port);
+        await using var factory = new ApiFactory(redisUrl: $"redis://127.0.0.1:{proxy.Port}", kestrel: true);
+        var client = factory.CreateClient();
+        var run = Guid.NewGuid();
+        await using var hub = await HubProbe.ConnectAsync(client);
+        await hub.SubscribeAsync(run, null);
+        await using var socket = await RawSocketProbe.ConnectAsync(client, run.ToString());
+        await client.PostBatchAsync(Point(run, "loss", 1, 1.0));
+        var before = (await hub.NextAsync()).GetProperty("seq").GetInt64();
+        (await socket.NextAsync()).GetProperty("type").GetString().Should().Be("metric");
+
+        proxy.Down();
+        await client.PostBatchAsync(Point(run, "loss", 2, 2.0));
+
+        (await hub.NextAsync()).GetProperty("seq").GetInt64().Should().Be(before + 1, "delivered locally while Redis is away");
+        (await socket.NextAsync()).GetProperty("payload").GetProperty("seq").GetInt64().Should().Be(before + 1);
+        await using var lateSocket = await RawSocketProbe.ConnectAsync(client, run.ToString());
+        await using var lateHub = await HubProbe.ConnectAsync(client);
+        await lateHub.SubscribeAsync(run, null);
+        await client.PostBatchAsync(Point(run, "loss", 3, 3.0));
+        (await lateSocket.NextAsync()).GetProperty("payload").GetProperty("seq").GetInt64().Should().Be(before + 2, "new raw WebSocket clients are served too");
+        (await lateHub.NextAsync()).GetProperty("seq").GetInt64().Should().Be(before + 2, "and new SignalR clients");
+
+        proxy.Up();
+        await WaitUntilAsync(async () => (await client.GetJsonAsync("/health"))["status"]!.GetValue<string>() == "healthy");
+        await client.PostBatchAsync(Point(run, "loss", 4, 4.0));
+        (await hub.NextAsync()).GetProperty("seq").GetInt64().Should().Be(before + 2);
+        (await hub.NextAsync()).GetProperty("seq").GetInt64().Should().Be(before + 3, "numbering carries on after Redis returns");
+    }
+
+    [Fact]
     public async Task Without_postgres_requests_fail_fast_with_503_and_retry_after_then_recover()
     {
         var (host, port) = TestEnvironment.DatabaseEndpoint;

@@ -47,13 +47,33 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
             await WriteMetadataAsync(importer, m.Metadata, ct);
         });
 
-    public Task<int> WriteMetricsAsync(IReadOnlyList<Metric> metrics, CancellationToken cancellationToken) =>
-        WriteAsync(MetricsTarget, metrics, cancellationToken);
+    public Task<IReadOnlyList<Metric>> WriteMetricsAsync(IReadOnlyList<Metric> metrics, CancellationToken cancellationToken) =>
+        WriteAsync(MetricsTarget, metrics, " RETURNING run_id, metric_name, step, time", async (insert, ct) =>
+        {
+            // Which points were new decides what is published live: a retry publishes nothing.
+            var inserted = new HashSet<(Guid, string, long?, DateTime)>();
+            await using (var reader = await insert.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    inserted.Add((reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetDateTime(3)));
+                }
+            }
+
+            return inserted.Count == metrics.Count
+                ? metrics
+                : (IReadOnlyList<Metric>)metrics.Where(m => inserted.Remove((m.RunId, m.Name, m.Step, m.Time))).ToList();
+        }, cancellationToken);
 
     public Task<int> WriteSystemMetricsAsync(IReadOnlyList<SystemMetric> metrics, CancellationToken cancellationToken) =>
-        WriteAsync(SystemMetricsTarget, metrics, cancellationToken);
+        WriteAsync(SystemMetricsTarget, metrics, string.Empty, (insert, ct) => insert.ExecuteNonQueryAsync(ct), cancellationToken);
 
-    private async Task<int> WriteAsync<T>(BulkTarget<T> target, IReadOnlyList<T> rows, CancellationToken cancellationToken)
+    private async Task<TResult> WriteAsync<T, TResult>(
+        BulkTarget<T> target,
+        IReadOnlyList<T> rows,
+        string returning,
+        Func<NpgsqlCommand, CancellationToken, Task<TResult>> insert,
+        CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -74,14 +94,14 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
             await importer.CompleteAsync(cancellationToken);
         }
 
-        int inserted;
-        await using (var insert = new NpgsqlCommand(target.InsertSql, connection, transaction))
+        TResult result;
+        await using (var command = new NpgsqlCommand(target.InsertSql + returning, connection, transaction))
         {
-            inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
+            result = await insert(command, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return inserted;
+        return result;
     }
 
     private static Task WriteMetadataAsync(NpgsqlBinaryImporter importer, string? metadata, CancellationToken ct) =>

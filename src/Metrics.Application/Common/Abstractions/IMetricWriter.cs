@@ -6,8 +6,8 @@ namespace Metrics.Application.Common.Abstractions;
 /// <summary>Bulk, all-or-nothing writes. Points whose identity is already stored are skipped.</summary>
 public interface IMetricWriter
 {
-    /// <returns>How many points were new; the rest were duplicates of stored points.</returns>
-    Task<int> WriteMetricsAsync(IReadOnlyList<Metric> metrics, CancellationToken cancellationToken);
+    /// <returns>The points that were new, in input order; the rest were duplicates of stored points.</returns>
+    Task<IReadOnlyList<Metric>> WriteMetricsAsync(IReadOnlyList<Metric> metrics, CancellationToken cancellationToken);
 
     /// <returns>How many points were new; the rest were duplicates of stored points.</returns>
     Task<int> WriteSystemMetricsAsync(IReadOnlyList<SystemMetric> metrics, CancellationToken cancellationToken);

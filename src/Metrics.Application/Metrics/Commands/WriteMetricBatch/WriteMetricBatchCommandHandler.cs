@@ -7,7 +7,7 @@ using Metrics.Domain.Metrics;
 
 namespace Metrics.Application.Metrics.Commands.WriteMetricBatch;
 
-internal sealed class WriteMetricBatchCommandHandler(IMetricWriter writer, IQueryCache cache, TimeProvider clock)
+internal sealed class WriteMetricBatchCommandHandler(IMetricWriter writer, IQueryCache cache, ILiveMetricPublisher live, TimeProvider clock)
     : ICommandHandler<WriteMetricBatchCommand, BatchWriteResult>
 {
     public async ValueTask<BatchWriteResult> Handle(WriteMetricBatchCommand command, CancellationToken cancellationToken)
@@ -28,16 +28,18 @@ internal sealed class WriteMetricBatchCommandHandler(IMetricWriter writer, IQuer
         }
 
         var inserted = await writer.WriteMetricsAsync(metrics, cancellationToken);
-        if (inserted > 0)
+        if (inserted.Count > 0)
         {
-            await cache.InvalidateAsync(TagsChangedBy(metrics), cancellationToken);
+            // Committed by now: readers and subscribers may learn of it.
+            await cache.InvalidateAsync(TagsChangedBy(inserted), cancellationToken);
+            live.Publish(inserted.ToDtos());
         }
 
-        return new BatchWriteResult("Metrics stored", metrics.Length, inserted, metrics.Length - inserted);
+        return new BatchWriteResult("Metrics stored", metrics.Length, inserted.Count, metrics.Length - inserted.Count);
     }
 
     /// <summary>Exactly the cached reads this batch can change: each run's listing and each series written.</summary>
-    private static HashSet<string> TagsChangedBy(Metric[] metrics)
+    private static HashSet<string> TagsChangedBy(IReadOnlyList<Metric> metrics)
     {
         var tags = new HashSet<string>(StringComparer.Ordinal);
         foreach (var metric in metrics)

@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using Metrics.Application.Common.Abstractions;
+using Metrics.Application.Live;
+
+namespace Metrics.Api.Live;
+
+/// <summary>
+/// Who on this instance follows which run, and with which metric-name filter. Delivery hands
+/// each subscriber exactly one message per run batch, narrowed to its filter.
+/// </summary>
+internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger) : ILiveMetricDelivery
+{
+    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<ILiveConnection, IReadOnlySet<string>?>> _byRun = new();
+
+    /// <param name="names">Null or empty: every metric of the run.</param>
+    public void Subscribe(Guid runId, ILiveConnection connection, IReadOnlySet<string>? names) =>
+        _byRun.GetOrAdd(runId, _ => new())[connection] = names is { Count: > 0 } ? names : null;
+
+    public void Unsubscribe(Guid runId, ILiveConnection connection)
+    {
+        if (_byRun.TryGetValue(runId, out var subscribers))
+        {
+            subscribers.TryRemove(connection, out _);
+        }
+    }
+
+    public void Remove(ILiveConnection connection)
+    {
+        foreach (var subscribers in _byRun.Values)
+        {
+            subscribers.TryRemove(connection, out _);
+        }
+    }
+
+    public void Deliver(LiveMetricBatch batch)
+    {
+        if (!_byRun.TryGetValue(batch.RunId, out var subscribers))
+        {
+            return;
+        }
+
+        foreach (var (connection, names) in subscribers)
+        {
+            // Filtered subscribers get the batch's seq even when none of their names is in it,
+            // so a jump in seq always means a missed message.
+            if (!connection.TryDeliver(batch.Only(names)))
+            {
+                LogSlowSubscriber(logger, batch.RunId);
+                Remove(connection);
+                connection.Abort();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a live subscriber of run {RunId}: its send queue is full")]
+    private static partial void LogSlowSubscriber(ILogger logger, Guid runId);
+}

@@ -1,0 +1,82 @@
+using Metrics.Application.Live;
+using Metrics.Application.Metrics;
+using Metrics.Domain.Metrics;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Metrics.Api.Live;
+
+/// <summary>What the server calls on SignalR clients.</summary>
+public interface IMetricsClient
+{
+    /// <summary>The client event <c>metrics</c>: new points of a followed run.</summary>
+    [HubMethodName("metrics")]
+    Task Metrics(LiveMetricsMessage message);
+}
+
+/// <param name="Seq">Increases by one per batch of the run; a jump means missed batches (backfill over REST).</param>
+public sealed record LiveMetricsMessage(Guid RunId, long Seq, IReadOnlyList<MetricDto> Metrics);
+
+/// <summary>
+/// Live metrics at /hubs/metrics. A connection may follow several runs, each with its own
+/// metric-name filter; it receives one <c>metrics</c> event per batch written to a followed run.
+/// </summary>
+internal sealed class MetricsHub(LiveSubscribers subscribers, IHubContext<MetricsHub, IMetricsClient> hub) : Hub<IMetricsClient>
+{
+    private const int QueueCapacity = 256;
+
+    /// <param name="metricNames">Null or empty: every metric of the run.</param>
+    public Task SubscribeToRun(string runId, string[]? metricNames)
+    {
+        var run = ParseRun(runId);
+        if (metricNames is not null && !metricNames.All(MetricRules.IsValidName))
+        {
+            throw new HubException("metricNames holds an invalid metric name.");
+        }
+
+        subscribers.Subscribe(run, CurrentConnection(), metricNames?.ToHashSet(StringComparer.Ordinal));
+        return Task.CompletedTask;
+    }
+
+    public Task UnsubscribeFromRun(string runId)
+    {
+        subscribers.Unsubscribe(ParseRun(runId), CurrentConnection());
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.TryGetValue(typeof(Connection), out var value) && value is Connection connection)
+        {
+            subscribers.Remove(connection);
+            connection.Complete();
+        }
+
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    private static Guid ParseRun(string runId) =>
+        Guid.TryParse(runId, out var run) && run != Guid.Empty ? run : throw new HubException($"'{runId}' is not a valid run id.");
+
+    private Connection CurrentConnection()
+    {
+        if (Context.Items.TryGetValue(typeof(Connection), out var value) && value is Connection existing)
+        {
+            return existing;
+        }
+
+        var connection = new Connection(Context, hub.Clients.Client(Context.ConnectionId));
+        Context.Items[typeof(Connection)] = connection;
+        _ = connection.RunSendLoopAsync(Context.ConnectionAborted);
+        return connection;
+    }
+
+    private sealed class Connection(HubCallerContext context, IMetricsClient client) : LiveConnection<LiveMetricBatch>(QueueCapacity)
+    {
+        public override void Abort() => context.Abort();
+
+        protected override LiveMetricBatch ToMessage(LiveMetricBatch batch) => batch;
+
+        protected override Task SendAsync(LiveMetricBatch batch, CancellationToken cancellationToken) =>
+            client.Metrics(new LiveMetricsMessage(batch.RunId, batch.Seq, batch.Metrics));
+    }
+}

@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Metrics.Application.Live;
+using Metrics.Application.Metrics;
+using Metrics.Domain.Metrics;
+
+namespace Metrics.Api.Live;
+
+/// <summary>
+/// The old service's raw WebSocket protocol at /ws/metrics/{run_id}. The connection starts out
+/// following its path's run (every metric). Client messages:
+/// <c>{"type":"subscribe","payload":{"run_id":"…","metric_names":["loss"]}}</c> (run_id defaults to
+/// the path's; an empty list means every metric), <c>{"type":"unsubscribe"}</c> (stops delivery;
+/// with a payload run_id, for that run only), <c>{"type":"ping"}</c>. The server sends
+/// <c>{"type":"metric","payload":{"run_id","seq","metrics":[…]}}</c>, and <c>{"type":"error",…}</c> for
+/// a message it cannot use, keeping the connection open.
+/// </summary>
+internal static partial class RawWebSocketEndpoint
+{
+    private const int QueueCapacity = 256;
+    private const int MaxClientMessageBytes = 16 * 1024;
+
+    public static IEndpointConventionBuilder MapRawMetricsWebSocket(this IEndpointRouteBuilder endpoints) =>
+        endpoints.Map("/ws/metrics/{run_id}", HandleAsync).WithName("MetricsWebSocket").ExcludeFromDescription();
+
+    private static async Task HandleAsync(HttpContext context, string run_id, LiveSubscribers subscribers, ILoggerFactory loggers)
+    {
+        // Refused before the upgrade, as plain HTTP problems.
+        if (!Guid.TryParse(run_id, out var runId) || runId == Guid.Empty)
+        {
+            await Results.Problem(statusCode: 400, title: "Invalid run id", detail: $"'{run_id}' is not a UUID.").ExecuteAsync(context);
+            return;
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Results.Problem(statusCode: 400, title: "WebSocket required", detail: "Connect with a WebSocket upgrade request.").ExecuteAsync(context);
+            return;
+        }
+
+        var json = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = TimeSpan.FromSeconds(15),
+            KeepAliveTimeout = TimeSpan.FromSeconds(30),
+        });
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var connection = new Connection(socket, json);
+        subscribers.Subscribe(runId, connection, null);
+        var sending = connection.RunSendLoopAsync(done.Token);
+        try
+        {
+            await ReceiveLoopAsync(socket, connection, runId, subscribers, json, done.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            LogClosed(loggers.CreateLogger(typeof(RawWebSocketEndpoint)), runId, ex.Message);
+        }
+        finally
+        {
+            subscribers.Remove(connection);
+            connection.Complete();
+            await done.CancelAsync();
+            await sending;
+        }
+    }
+
+    private static async Task ReceiveLoopAsync(
+        WebSocket socket, Connection connection, Guid pathRun, LiveSubscribers subscribers, JsonSerializerOptions json, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxClientMessageBytes);
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                var length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (length == MaxClientMessageBytes)
+                    {
+                        await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, "Client messages are limited to 16 KiB.", ct);
+                        return;
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length, MaxClientMessageBytes - length), ct);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                    return;
+                }
+
+                Handle(buffer.AsSpan(0, length), connection, pathRun, subscribers, json);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Handle(ReadOnlySpan<byte> text, Connection connection, Guid pathRun, LiveSubscribers subscribers, JsonSerializerOptions json)
+    {
+        ClientMessage? message;
+        try
+        {
+            message = JsonSerializer.Deserialize<ClientMessage>(text, json);
+        }
+        catch (JsonException)
+        {
+            connection.SendError("Messages are JSON objects: {\"type\":\"subscribe\"|\"unsubscribe\"|\"ping\",\"payload\":{…}}.");
+            return;
+        }
+
+        var run = message?.Payload?.RunId ?? pathRun;
+        switch (message?.Type)
+        {
+            case "subscribe" when run == Guid.Empty:
+                connection.SendError("'run_id' must be a run's UUID.");
+                break;
+            case "subscribe" when message.Payload?.MetricNames is { } names && !names.All(MetricRules.IsValidName):
+                connection.SendError("'metric_names' holds an invalid metric name.");
+                break;
+            case "subscribe":
+                subscribers.Subscribe(run, connection, message.Payload?.MetricNames?.ToHashSet(StringComparer.Ordinal));
+                connection.SendControl("subscribed", new { run_id = run });
+                break;
+            case "unsubscribe" when message.Payload?.RunId is { } only:
+                subscribers.Unsubscribe(only, connection);
+                connection.SendControl("unsubscribed", new { run_id = only });
+                break;
+            case "unsubscribe":
+                // Stops delivery altogether (the old service wrongly went back to "all metrics").
+                subscribers.Remove(connection);
+                connection.SendControl("unsubscribed", new { });
+                break;
+            case "ping":
+                connection.SendControl("pong", new { });
+                break;
+            default:
+                connection.SendError($"Unknown message type '{message?.Type}'; expected subscribe, unsubscribe or ping.");
+                break;
+        }
+    }
+
+    private sealed record ClientMessage(string? Type, ClientPayload? Payload);
+
+    private sealed record ClientPayload(Guid? RunId, string[]? MetricNames);
+
+    private sealed record ServerMessage<T>(string Type, T Payload);
+
+    private sealed record MetricPayload(Guid RunId, long Seq, IReadOnlyList<MetricDto> Metrics);
+
+    private sealed class Connection(WebSocket socket, JsonSerializerOptions json) : LiveConnection<byte[]>(QueueCapacity)
+    {
+        public override void Abort() => socket.Abort();
+
+        // Serialized once here, on the delivering thread; the send loop only writes bytes.
+        protected override byte[] ToMessage(LiveMetricBatch batch) =>
+            JsonSerializer.SerializeToUtf8Bytes(new ServerMessage<MetricPayload>("metric", new MetricPayload(batch.RunId, batch.Seq, batch.Metrics)), json);
+
+        public void SendControl<T>(string type, T payload) => TryEnqueue(JsonSerializer.SerializeToUtf8Bytes(new ServerMessage<T>(type, payload), json));
+
+        public void SendError(string message) => SendControl("error", new { message });
+
+        protected override Task SendAsync(byte[] message, CancellationToken cancellationToken) =>
+            socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Raw WebSocket for run {RunId} closed: {Reason}")]
+    private static partial void LogClosed(ILogger logger, Guid runId, string reason);
+}
