@@ -71,6 +71,8 @@ start_postgres() {
   if [ "$(as_root runuser -u "$owner" -- "${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname='$user'")" != "1" ]; then
     as_root runuser -u "$owner" -- "${psql[@]}" -c "CREATE ROLE \"$user\" LOGIN PASSWORD '$password'"
   fi
+  # CREATEDB: the tests make throw-away databases (e.g. to migrate from scratch).
+  as_root runuser -u "$owner" -- "${psql[@]}" -c "ALTER ROLE \"$user\" CREATEDB"
   if [ "$(as_root runuser -u "$owner" -- "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname='$db'")" != "1" ]; then
     as_root runuser -u "$owner" -- "${psql[@]}" -c "CREATE DATABASE \"$db\" OWNER \"$user\""
   fi

@@ -4,6 +4,7 @@ using Metrics.Api.Infrastructure;
 using Metrics.Api.Live;
 using Metrics.Application.Common.Abstractions;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.SignalR;
 
 namespace Metrics.Api;
 
@@ -18,7 +19,8 @@ public static class DependencyInjection
         // Live updates share the REST JSON shape. Instances exchange batches over the service's
         // own Redis channel and each delivers to its local connections, so no SignalR backplane
         // is needed, and none is registered: it would refuse new connections while Redis is down (ADR 0007).
-        services.AddSignalR().AddJsonProtocol(options => Configure(options.PayloadSerializerOptions));
+        services.AddSignalR(options => options.AddFilter<HubErrorLogging>())
+            .AddJsonProtocol(options => Configure(options.PayloadSerializerOptions));
         services.AddSingleton<LiveSubscribers>();
         services.AddSingleton<ILiveMetricDelivery>(sp => sp.GetRequiredService<LiveSubscribers>());
         services.Configure<ApiBehaviorOptions>(options => options.InvalidModelStateResponseFactory = ModelStateProblems.Create);

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Metrics.Application.Live;
 
 namespace Metrics.Api.Live;
 
@@ -13,13 +12,13 @@ internal abstract class LiveConnection<TMessage>(int queueCapacity) : ILiveConne
     private readonly Channel<TMessage> _queue = Channel.CreateBounded<TMessage>(
         new BoundedChannelOptions(queueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    public bool TryDeliver(LiveMetricBatch batch) => _queue.Writer.TryWrite(ToMessage(batch));
+    public bool TryDeliver(LivePayload payload) => _queue.Writer.TryWrite(ToMessage(payload));
 
     public abstract void Abort();
 
     protected bool TryEnqueue(TMessage message) => _queue.Writer.TryWrite(message);
 
-    protected abstract TMessage ToMessage(LiveMetricBatch batch);
+    protected abstract TMessage ToMessage(LivePayload payload);
 
     protected abstract Task SendAsync(TMessage message, CancellationToken cancellationToken);
 
@@ -48,7 +47,7 @@ internal abstract class LiveConnection<TMessage>(int queueCapacity) : ILiveConne
 internal interface ILiveConnection
 {
     /// <summary>Queues the batch without waiting; false when the client cannot keep up.</summary>
-    bool TryDeliver(LiveMetricBatch batch);
+    bool TryDeliver(LivePayload payload);
 
     void Abort();
 }

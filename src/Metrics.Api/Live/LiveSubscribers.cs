@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using Metrics.Application.Common.Abstractions;
+using System.Text.Json;
 using Metrics.Application.Live;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 
 namespace Metrics.Api.Live;
 
@@ -8,8 +11,10 @@ namespace Metrics.Api.Live;
 /// Who on this instance follows which run, and with which metric-name filter. Delivery hands
 /// each subscriber exactly one message per run batch, narrowed to its filter.
 /// </summary>
-internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger) : ILiveMetricDelivery
+internal sealed partial class LiveSubscribers(IOptions<JsonOptions> jsonOptions, ILogger<LiveSubscribers> logger) : ILiveMetricDelivery
 {
+    private readonly JsonSerializerOptions _json = jsonOptions.Value.SerializerOptions;
+
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<ILiveConnection, IReadOnlySet<string>?>> _byRun = new();
 
     /// <param name="names">Null or empty: every metric of the run.</param>
@@ -39,11 +44,19 @@ internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger) :
             return;
         }
 
+        // Serialized once per distinct filter, not once per connection.
+        var payloads = new Dictionary<string, LivePayload>(StringComparer.Ordinal);
         foreach (var (connection, names) in subscribers)
         {
-            // Filtered subscribers get the batch's seq even when none of their names is in it,
-            // so a jump in seq always means a missed message.
-            if (!connection.TryDeliver(batch.Only(names)))
+            var key = names is null ? string.Empty : string.Join('\n', names.Order(StringComparer.Ordinal));
+            if (!payloads.TryGetValue(key, out var payload))
+            {
+                // Filtered subscribers get the batch's seq even when none of their names is in it,
+                // so a jump in seq always means a missed message.
+                payloads[key] = payload = new LivePayload(batch.Only(names), _json);
+            }
+
+            if (!connection.TryDeliver(payload))
             {
                 LogSlowSubscriber(logger, batch.RunId);
                 Remove(connection);

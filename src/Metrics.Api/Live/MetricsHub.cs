@@ -1,5 +1,3 @@
-using Metrics.Application.Live;
-using Metrics.Application.Metrics;
 using Metrics.Domain.Metrics;
 using Microsoft.AspNetCore.SignalR;
 
@@ -14,7 +12,8 @@ public interface IMetricsClient
 }
 
 /// <param name="Seq">Increases by one per batch of the run; a jump means missed batches (backfill over REST).</param>
-public sealed record LiveMetricsMessage(Guid RunId, long Seq, IReadOnlyList<MetricDto> Metrics);
+/// <param name="Metrics">The new points in the REST shape (<c>MetricDto</c>), serialized once for all receivers.</param>
+public sealed record LiveMetricsMessage(Guid RunId, long Seq, RawJson Metrics);
 
 /// <summary>
 /// Live metrics at /hubs/metrics. A connection may follow several runs, each with its own
@@ -70,13 +69,12 @@ internal sealed class MetricsHub(LiveSubscribers subscribers, IHubContext<Metric
         return connection;
     }
 
-    private sealed class Connection(HubCallerContext context, IMetricsClient client) : LiveConnection<LiveMetricBatch>(QueueCapacity)
+    private sealed class Connection(HubCallerContext context, IMetricsClient client) : LiveConnection<LiveMetricsMessage>(QueueCapacity)
     {
         public override void Abort() => context.Abort();
 
-        protected override LiveMetricBatch ToMessage(LiveMetricBatch batch) => batch;
+        protected override LiveMetricsMessage ToMessage(LivePayload payload) => new(payload.RunId, payload.Seq, payload.Metrics);
 
-        protected override Task SendAsync(LiveMetricBatch batch, CancellationToken cancellationToken) =>
-            client.Metrics(new LiveMetricsMessage(batch.RunId, batch.Seq, batch.Metrics));
+        protected override Task SendAsync(LiveMetricsMessage message, CancellationToken cancellationToken) => client.Metrics(message);
     }
 }

@@ -2,8 +2,6 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Metrics.Application.Live;
-using Metrics.Application.Metrics;
 using Metrics.Domain.Metrics;
 
 namespace Metrics.Api.Live;
@@ -155,15 +153,12 @@ internal static partial class RawWebSocketEndpoint
 
     private sealed record ServerMessage<T>(string Type, T Payload);
 
-    private sealed record MetricPayload(Guid RunId, long Seq, IReadOnlyList<MetricDto> Metrics);
-
     private sealed class Connection(WebSocket socket, JsonSerializerOptions json) : LiveConnection<byte[]>(QueueCapacity)
     {
         public override void Abort() => socket.Abort();
 
-        // Serialized once here, on the delivering thread; the send loop only writes bytes.
-        protected override byte[] ToMessage(LiveMetricBatch batch) =>
-            JsonSerializer.SerializeToUtf8Bytes(new ServerMessage<MetricPayload>("metric", new MetricPayload(batch.RunId, batch.Seq, batch.Metrics)), json);
+        // The frame is shared by every raw WebSocket with the same filter; the send loop only writes bytes.
+        protected override byte[] ToMessage(LivePayload payload) => payload.WebSocketFrame;
 
         public void SendControl<T>(string type, T payload) => TryEnqueue(JsonSerializer.SerializeToUtf8Bytes(new ServerMessage<T>(type, payload), json));
 

@@ -1,0 +1,51 @@
+using Metrics.Api.IntegrationTests.Support;
+using Npgsql;
+
+namespace Metrics.Api.IntegrationTests;
+
+/// <summary>Schema creation from nothing, by instances that start at the same moment.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class MigrationTests
+{
+    [Fact]
+    public async Task Two_instances_starting_together_on_an_empty_database_both_come_up_with_one_schema()
+    {
+        var database = $"metrics_migrate_{Guid.NewGuid():N}";
+        await ExecuteAsync($"CREATE DATABASE {database}");
+        try
+        {
+            var url = new NpgsqlConnectionStringBuilder(TestEnvironment.DatabaseConnectionString) { Database = database }.ConnectionString;
+            await using (var first = new ApiFactory(databaseUrl: url))
+            await using (var second = new ApiFactory(databaseUrl: url))
+            {
+                // CreateClient starts each host, which migrates before it serves.
+                var clients = await Task.WhenAll(Task.Run(first.CreateClient), Task.Run(second.CreateClient));
+
+                foreach (var client in clients)
+                {
+                    (await client.GetAsync("/health")).IsSuccessStatusCode.Should().BeTrue();
+                }
+            }
+
+            await using var connection = new NpgsqlConnection(url);
+            await connection.OpenAsync();
+            await using var history = new NpgsqlCommand("""SELECT count(*) FROM "__EFMigrationsHistory" """, connection);
+            ((long)(await history.ExecuteScalarAsync())!).Should().Be(1, "the one migration was applied once");
+            await using var tables = new NpgsqlCommand("SELECT count(*) FROM pg_tables WHERE tablename IN ('metrics', 'system_metrics')", connection);
+            ((long)(await tables.ExecuteScalarAsync())!).Should().Be(2);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        }
+    }
+
+    private static async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(TestEnvironment.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
