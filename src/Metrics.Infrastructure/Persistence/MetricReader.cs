@@ -45,49 +45,38 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
         return await query.Take(range.Limit).ToListAsync(cancellationToken);
     }
 
-    public Task<Metric?> GetLatestAsync(Guid runId, string metricName, CancellationToken cancellationToken) =>
-        // Raw SQL for NULLS LAST, which matches ux_metrics_identity and so reads one index entry.
-        db.Metrics
-            .FromSql($"""
-                SELECT * FROM metrics
-                WHERE run_id = {runId} AND metric_name = {metricName}
-                ORDER BY step DESC NULLS LAST, time DESC
-                LIMIT 1
-                """)
+    public async Task<Metric?> GetLatestAsync(Guid runId, string metricName, CancellationToken cancellationToken)
+    {
+        // One summary row, whatever the series length.
+        var summary = await db.Set<MetricSummary>()
+            .Where(s => s.RunId == runId && s.MetricName == metricName)
+            .Select(s => new { s.LatestStep, s.LatestValue, s.LatestTime, s.LatestMetadata })
             .FirstOrDefaultAsync(cancellationToken);
+        return summary is null
+            ? null
+            : Metric.Create(runId, metricName, summary.LatestStep, summary.LatestValue, summary.LatestTime, summary.LatestMetadata);
+    }
 
     public async Task<MetricStatistics?> GetStatisticsAsync(Guid runId, string metricName, CancellationToken cancellationToken)
     {
-        // Aggregates over finite values only, in numeric: a float8 sum of large finite values
-        // overflows (an error in PostgreSQL) although their mean is representable. The spread
-        // can exceed double's range; it is reported as Infinity then.
+        // From the series summary: min/max/mean/M2 cover finite values only. The sample standard
+        // deviation can exceed double's range for huge finite values; it is reported as Infinity then.
         var rows = await db.Database.SqlQuery<StatisticsRow>($"""
             SELECT count AS "Count", nan_count AS "NanCount", inf_count AS "InfinityCount",
-                   min AS "Min", max AS "Max", average AS "Average",
-                   CASE WHEN std > 1.7976931348623157e308 THEN 'Infinity'::float8 ELSE std::float8 END AS "StdDev",
+                   min_value AS "Min", max_value AS "Max", mean::float8 AS "Average",
+                   CASE
+                       WHEN finite_count < 2 THEN NULL
+                       WHEN sqrt(m2 / (finite_count - 1)) > 1.7976931348623157e308 THEN 'Infinity'::float8
+                       ELSE sqrt(m2 / (finite_count - 1))::float8
+                   END AS "StdDev",
                    first_time AS "FirstTime", last_time AS "LastTime"
-            FROM (
-                SELECT count(*) AS count,
-                       count(*) FILTER (WHERE value = 'NaN') AS nan_count,
-                       count(*) FILTER (WHERE value IN ('Infinity', '-Infinity')) AS inf_count,
-                       min(value) FILTER (WHERE finite) AS min,
-                       max(value) FILTER (WHERE finite) AS max,
-                       avg(value::numeric) FILTER (WHERE finite)::float8 AS average,
-                       stddev_samp(value::numeric) FILTER (WHERE finite) AS std,
-                       min(time) AS first_time,
-                       max(time) AS last_time
-                FROM (
-                    SELECT value, time, value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite
-                    FROM metrics
-                    WHERE run_id = {runId} AND metric_name = {metricName}
-                ) points
-            ) s
+            FROM metric_summaries
+            WHERE run_id = {runId} AND metric_name = {metricName}
             """).ToListAsync(cancellationToken);
 
-        var row = rows[0];
-        return row.Count == 0
-            ? null
-            : new MetricStatistics(row.Count, row.NanCount, row.InfinityCount, row.Min, row.Max, row.Average, row.StdDev, row.FirstTime!.Value, row.LastTime!.Value);
+        return rows is [var row]
+            ? new MetricStatistics(row.Count, row.NanCount, row.InfinityCount, row.Min, row.Max, row.Average, row.StdDev, row.FirstTime, row.LastTime)
+            : null;
     }
 
     public async Task<IReadOnlyList<SystemMetric>> GetSystemMetricsAsync(Guid runId, string? type, PointRange range, CancellationToken cancellationToken)
@@ -131,8 +120,8 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
 
         public double? StdDev { get; init; }
 
-        public DateTime? FirstTime { get; init; }
+        public DateTime FirstTime { get; init; }
 
-        public DateTime? LastTime { get; init; }
+        public DateTime LastTime { get; init; }
     }
 }

@@ -8,7 +8,8 @@ namespace Metrics.Infrastructure.Persistence;
 
 /// <summary>
 /// The ingest path: binary COPY into a per-session staging table, then one
-/// INSERT … SELECT … ON CONFLICT DO NOTHING into the real table, in one transaction.
+/// INSERT … SELECT … ON CONFLICT DO NOTHING into the real table (for metrics, also merging the
+/// series summaries; see <see cref="SummarySql"/>), in one transaction.
 /// COPY is the fastest way in; the INSERT applies the identity index, so retries and
 /// in-batch repeats are skipped while the rest of the batch commits (or none of it does).
 /// </summary>
@@ -17,6 +18,7 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
     private static readonly BulkTarget<Metric> MetricsTarget = new(
         "metrics",
         "run_id, metric_name, step, value, time, metadata",
+        SummarySql.InsertMetricsStatement,
         static async (importer, m, ct) =>
         {
             await importer.WriteAsync(m.RunId, NpgsqlDbType.Uuid, ct);
@@ -38,6 +40,8 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
     private static readonly BulkTarget<SystemMetric> SystemMetricsTarget = new(
         "system_metrics",
         "run_id, metric_type, value, time, metadata",
+        "INSERT INTO system_metrics (run_id, metric_type, value, time, metadata) " +
+        "SELECT run_id, metric_type, value, time, metadata FROM system_metrics_stage ON CONFLICT DO NOTHING",
         static async (importer, m, ct) =>
         {
             await importer.WriteAsync(m.RunId, NpgsqlDbType.Uuid, ct);
@@ -48,7 +52,7 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
         });
 
     public Task<IReadOnlyList<Metric>> WriteMetricsAsync(IReadOnlyList<Metric> metrics, CancellationToken cancellationToken) =>
-        WriteAsync(MetricsTarget, metrics, " RETURNING run_id, metric_name, step, time", async (insert, ct) =>
+        WriteAsync(MetricsTarget, metrics, async (insert, ct) =>
         {
             // Which points were new decides what is published live: a retry publishes nothing.
             var inserted = new HashSet<(Guid, string, long?, DateTime)>();
@@ -66,12 +70,11 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
         }, cancellationToken);
 
     public Task<int> WriteSystemMetricsAsync(IReadOnlyList<SystemMetric> metrics, CancellationToken cancellationToken) =>
-        WriteAsync(SystemMetricsTarget, metrics, string.Empty, (insert, ct) => insert.ExecuteNonQueryAsync(ct), cancellationToken);
+        WriteAsync(SystemMetricsTarget, metrics, (insert, ct) => insert.ExecuteNonQueryAsync(ct), cancellationToken);
 
     private async Task<TResult> WriteAsync<T, TResult>(
         BulkTarget<T> target,
         IReadOnlyList<T> rows,
-        string returning,
         Func<NpgsqlCommand, CancellationToken, Task<TResult>> insert,
         CancellationToken cancellationToken)
     {
@@ -95,7 +98,7 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
         }
 
         TResult result;
-        await using (var command = new NpgsqlCommand(target.InsertSql + returning, connection, transaction))
+        await using (var command = new NpgsqlCommand(target.InsertSql, connection, transaction))
         {
             result = await insert(command, cancellationToken);
         }
@@ -107,7 +110,8 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
     private static Task WriteMetadataAsync(NpgsqlBinaryImporter importer, string? metadata, CancellationToken ct) =>
         metadata is null ? importer.WriteNullAsync(ct) : importer.WriteAsync(metadata, NpgsqlDbType.Jsonb, ct);
 
-    private sealed class BulkTarget<T>(string table, string columns, Func<NpgsqlBinaryImporter, T, CancellationToken, Task> writeRow)
+    /// <param name="insertSql">Moves the staged rows into the table, skipping stored identities (ON CONFLICT DO NOTHING).</param>
+    private sealed class BulkTarget<T>(string table, string columns, string insertSql, Func<NpgsqlBinaryImporter, T, CancellationToken, Task> writeRow)
     {
         private readonly string _stage = table + "_stage";
 
@@ -118,7 +122,7 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
 
         public string CopySql => $"COPY {_stage} ({columns}) FROM STDIN (FORMAT BINARY)";
 
-        public string InsertSql => $"INSERT INTO {table} ({columns}) SELECT {columns} FROM {_stage} ON CONFLICT DO NOTHING";
+        public string InsertSql => insertSql;
 
         public Func<NpgsqlBinaryImporter, T, CancellationToken, Task> WriteRow { get; } = writeRow;
     }

@@ -11,7 +11,7 @@ internal static class Db
     public static async Task<long> CountSystemMetricsAsync(Guid run) =>
         await ScalarAsync<long>("SELECT count(*) FROM system_metrics WHERE run_id = @run", run);
 
-    /// <summary>Writes behind the API's back: the cache is not told.</summary>
+    /// <summary>Writes behind the API's back: neither the cache nor the series summary is told.</summary>
     public static async Task InsertBehindTheApiAsync(Guid run, string name, long step, double value)
     {
         await using var connection = new NpgsqlConnection(TestEnvironment.DatabaseConnectionString);

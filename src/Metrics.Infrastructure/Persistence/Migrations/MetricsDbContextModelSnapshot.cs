@@ -94,6 +94,77 @@ namespace Metrics.Infrastructure.Persistence.Migrations
 
                     b.ToTable("system_metrics", (string)null);
                 });
+
+            modelBuilder.Entity("Metrics.Infrastructure.Persistence.MetricSummary", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("MetricName")
+                        .HasColumnType("text")
+                        .HasColumnName("metric_name");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint")
+                        .HasColumnName("count");
+
+                    b.Property<long>("FiniteCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("finite_count");
+
+                    b.Property<DateTime>("FirstTime")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("first_time");
+
+                    b.Property<long>("InfCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("inf_count");
+
+                    b.Property<DateTime>("LastTime")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("last_time");
+
+                    b.Property<string>("LatestMetadata")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("latest_metadata");
+
+                    b.Property<long?>("LatestStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("latest_step");
+
+                    b.Property<DateTime>("LatestTime")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("latest_time");
+
+                    b.Property<double>("LatestValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("latest_value");
+
+                    b.Property<decimal?>("M2")
+                        .HasColumnType("numeric")
+                        .HasColumnName("m2");
+
+                    b.Property<double?>("MaxValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("max_value");
+
+                    b.Property<decimal?>("Mean")
+                        .HasColumnType("numeric")
+                        .HasColumnName("mean");
+
+                    b.Property<double?>("MinValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("min_value");
+
+                    b.Property<long>("NanCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("nan_count");
+
+                    b.HasKey("RunId", "MetricName");
+
+                    b.ToTable("metric_summaries", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }

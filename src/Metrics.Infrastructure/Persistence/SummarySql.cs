@@ -1,0 +1,82 @@
+namespace Metrics.Infrastructure.Persistence;
+
+/// <summary>The insert statement of the metric write path, which also keeps metric_summaries current.</summary>
+internal static class SummarySql
+{
+    /// <summary>
+    /// One statement: insert the staged points (sorted, so concurrent batches lock index entries
+    /// and summary rows in the same order and cannot deadlock), aggregate what was really inserted
+    /// per series, merge that into the series' summary, and return the inserted points' identities.
+    /// </summary>
+    public const string InsertMetrics = """
+        WITH ins AS (
+            INSERT INTO metrics (run_id, metric_name, step, value, time, metadata)
+            SELECT run_id, metric_name, step, value, time, metadata FROM metrics_stage
+            ORDER BY run_id, metric_name, step, time
+            ON CONFLICT DO NOTHING
+            RETURNING run_id, metric_name, step, value, time, metadata
+        ), batch AS (
+            SELECT run_id, metric_name,
+                   count(*) AS n,
+                   count(*) FILTER (WHERE finite) AS finite_n,
+                   count(*) FILTER (WHERE value = 'NaN') AS nan_n,
+                   count(*) FILTER (WHERE value IN ('Infinity', '-Infinity')) AS inf_n,
+                   min(value) FILTER (WHERE finite) AS min_v,
+                   max(value) FILTER (WHERE finite) AS max_v,
+                   avg(value::numeric) FILTER (WHERE finite) AS mean,
+                   var_pop(value::numeric) FILTER (WHERE finite) * count(*) FILTER (WHERE finite) AS m2,
+                   min(time) AS first_t,
+                   max(time) AS last_t
+            FROM (SELECT *, value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite FROM ins) i
+            GROUP BY run_id, metric_name
+        ), latest AS (
+            SELECT DISTINCT ON (run_id, metric_name) run_id, metric_name, step, time, value, metadata
+            FROM ins
+            ORDER BY run_id, metric_name, step DESC NULLS LAST, time DESC
+        ), merged AS (
+            INSERT INTO metric_summaries AS s (run_id, metric_name, count, finite_count, nan_count, inf_count,
+                min_value, max_value, mean, m2, first_time, last_time, latest_step, latest_time, latest_value, latest_metadata)
+            SELECT b.run_id, b.metric_name, b.n, b.finite_n, b.nan_n, b.inf_n, b.min_v, b.max_v, b.mean, b.m2,
+                   b.first_t, b.last_t, l.step, l.time, l.value, l.metadata
+            FROM batch b JOIN latest l USING (run_id, metric_name)
+            ORDER BY b.run_id, b.metric_name
+            ON CONFLICT (run_id, metric_name) DO UPDATE SET
+                count = s.count + EXCLUDED.count,
+                finite_count = s.finite_count + EXCLUDED.finite_count,
+                nan_count = s.nan_count + EXCLUDED.nan_count,
+                inf_count = s.inf_count + EXCLUDED.inf_count,
+                min_value = LEAST(s.min_value, EXCLUDED.min_value),
+                max_value = GREATEST(s.max_value, EXCLUDED.max_value),
+                mean = CASE
+                    WHEN EXCLUDED.finite_count = 0 THEN s.mean
+                    WHEN s.finite_count = 0 THEN EXCLUDED.mean
+                    ELSE s.mean + (EXCLUDED.mean - s.mean) * EXCLUDED.finite_count / (s.finite_count + EXCLUDED.finite_count)
+                END,
+                m2 = CASE
+                    WHEN EXCLUDED.finite_count = 0 THEN s.m2
+                    WHEN s.finite_count = 0 THEN EXCLUDED.m2
+                    ELSE s.m2 + EXCLUDED.m2
+                        + (EXCLUDED.mean - s.mean) * (EXCLUDED.mean - s.mean) * s.finite_count * EXCLUDED.finite_count
+                          / (s.finite_count + EXCLUDED.finite_count)
+                END,
+                first_time = LEAST(s.first_time, EXCLUDED.first_time),
+                last_time = GREATEST(s.last_time, EXCLUDED.last_time),
+                latest_step = CASE WHEN {0} THEN EXCLUDED.latest_step ELSE s.latest_step END,
+                latest_time = CASE WHEN {0} THEN EXCLUDED.latest_time ELSE s.latest_time END,
+                latest_value = CASE WHEN {0} THEN EXCLUDED.latest_value ELSE s.latest_value END,
+                latest_metadata = CASE WHEN {0} THEN EXCLUDED.latest_metadata ELSE s.latest_metadata END
+        )
+        SELECT run_id, metric_name, step, time FROM ins
+        """;
+
+    /// <summary>The batch's latest point beats the stored one: higher step, or equal step and later time; any step beats none.</summary>
+    public const string NewLatestWins = """
+        (CASE
+            WHEN EXCLUDED.latest_step IS NULL THEN s.latest_step IS NULL AND EXCLUDED.latest_time > s.latest_time
+            WHEN s.latest_step IS NULL THEN true
+            ELSE EXCLUDED.latest_step > s.latest_step OR (EXCLUDED.latest_step = s.latest_step AND EXCLUDED.latest_time > s.latest_time)
+        END)
+        """;
+
+    public static readonly string InsertMetricsStatement = InsertMetrics.Replace("{0}", NewLatestWins, StringComparison.Ordinal);
+}
