@@ -14,7 +14,6 @@ public static class DependencyInjection
     {
         services.AddControllers(options => options.ModelBinderProviders.Insert(0, new UtcDateTimeOffsetModelBinderProvider()))
             .AddJsonOptions(options => Configure(options.JsonSerializerOptions));
-        services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
 
         // Live updates share the REST JSON shape. Instances exchange batches over the service's
         // own Redis channel and each delivers to its local connections, so no SignalR backplane
@@ -30,11 +29,22 @@ public static class DependencyInjection
         return services;
     }
 
+    /// <summary>The wire format, for what is serialized outside MVC and SignalR (raw WebSocket, live payloads).</summary>
+    public static JsonSerializerOptions WireJson { get; } = CreateWireJson();
+
     /// <summary>The wire format: snake_case names, and NaN/±Infinity as the strings "NaN", "Infinity", "-Infinity".</summary>
     public static void Configure(JsonSerializerOptions json)
     {
         json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         json.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
         json.Converters.Add(new UtcDateTimeOffsetConverter());
+    }
+
+    private static JsonSerializerOptions CreateWireJson()
+    {
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        Configure(json);
+        json.MakeReadOnly(populateMissingResolver: true);
+        return json;
     }
 }

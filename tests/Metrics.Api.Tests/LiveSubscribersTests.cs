@@ -2,9 +2,7 @@ using System.Text.Json;
 using Metrics.Api.Live;
 using Metrics.Application.Live;
 using Metrics.Application.Metrics;
-using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Moq;
 
 namespace Metrics.Api.Tests;
@@ -14,12 +12,7 @@ public sealed class LiveSubscribersTests
     private static readonly Guid Run = Guid.NewGuid();
     private readonly LiveSubscribers _subscribers;
 
-    public LiveSubscribersTests()
-    {
-        var json = new JsonOptions();
-        DependencyInjection.Configure(json.SerializerOptions);
-        _subscribers = new LiveSubscribers(Options.Create(json), NullLogger<LiveSubscribers>.Instance);
-    }
+    public LiveSubscribersTests() => _subscribers = new LiveSubscribers(NullLogger<LiveSubscribers>.Instance);
 
     private static LiveMetricBatch Batch(long seq, params string[] names) =>
         new(Run, seq, names.Select((n, i) => new MetricDto(Run, n, i, 1.0, DateTime.UnixEpoch, null)).ToList());

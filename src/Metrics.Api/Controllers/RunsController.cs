@@ -1,5 +1,6 @@
 using Mediator;
 using Metrics.Application.Metrics;
+using Metrics.Application.Metrics.Queries.GetDownsampledMetric;
 using Metrics.Application.Metrics.Queries.GetLatestMetric;
 using Metrics.Application.Metrics.Queries.GetMetricHistory;
 using Metrics.Application.Metrics.Queries.GetMetricStats;
@@ -58,6 +59,21 @@ public sealed class RunsController(ISender sender) : ControllerBase
         [FromRoute(Name = "metric_name")] string metricName,
         CancellationToken cancellationToken) =>
         await sender.Send(new GetMetricStatsQuery(runId, RouteName(metricName)), cancellationToken);
+
+    /// <summary>
+    /// A chart-ready series: at most <c>points</c> step buckets (min, max, avg, last) over
+    /// [min_step, max_step], plus the range's first and last points.
+    /// </summary>
+    [HttpGet("metrics/{metric_name}/downsampled", Name = "GetDownsampledMetric")]
+    [ProducesResponseType<DownsampledMetricResponse>(StatusCodes.Status200OK)]
+    public async Task<DownsampledMetricResponse> GetDownsampled(
+        [FromRoute(Name = "run_id")] Guid runId,
+        [FromRoute(Name = "metric_name")] string metricName,
+        [FromQuery(Name = "points")] int points = GetDownsampledMetricQuery.DefaultPoints,
+        [FromQuery(Name = "min_step")] long? minStep = null,
+        [FromQuery(Name = "max_step")] long? maxStep = null,
+        CancellationToken cancellationToken = default) =>
+        await sender.Send(new GetDownsampledMetricQuery(runId, RouteName(metricName), points, minStep, maxStep), cancellationToken);
 
     /// <summary>A run's system metrics, newest first unless order=asc.</summary>
     [HttpGet("system-metrics", Name = "GetSystemMetrics")]

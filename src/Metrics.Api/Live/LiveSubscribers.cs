@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using Metrics.Application.Common.Abstractions;
-using System.Text.Json;
 using Metrics.Application.Live;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Options;
 
 namespace Metrics.Api.Live;
 
@@ -11,10 +8,8 @@ namespace Metrics.Api.Live;
 /// Who on this instance follows which run, and with which metric-name filter. Delivery hands
 /// each subscriber exactly one message per run batch, narrowed to its filter.
 /// </summary>
-internal sealed partial class LiveSubscribers(IOptions<JsonOptions> jsonOptions, ILogger<LiveSubscribers> logger) : ILiveMetricDelivery
+internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger) : ILiveMetricDelivery
 {
-    private readonly JsonSerializerOptions _json = jsonOptions.Value.SerializerOptions;
-
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<ILiveConnection, IReadOnlySet<string>?>> _byRun = new();
 
     /// <param name="names">Null or empty: every metric of the run.</param>
@@ -53,7 +48,7 @@ internal sealed partial class LiveSubscribers(IOptions<JsonOptions> jsonOptions,
             {
                 // Filtered subscribers get the batch's seq even when none of their names is in it,
                 // so a jump in seq always means a missed message.
-                payloads[key] = payload = new LivePayload(batch.Only(names), _json);
+                payloads[key] = payload = new LivePayload(batch.Only(names), DependencyInjection.WireJson);
             }
 
             if (!connection.TryDeliver(payload))

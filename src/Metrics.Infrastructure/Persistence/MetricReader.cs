@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Models;
 using Metrics.Domain.Metrics;
@@ -77,6 +78,71 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
         return rows is [var row]
             ? new MetricStatistics(row.Count, row.NanCount, row.InfinityCount, row.Min, row.Max, row.Average, row.StdDev, row.FirstTime, row.LastTime)
             : null;
+    }
+
+    public async Task<DownsampledSeries> GetDownsampledAsync(Guid runId, string metricName, int points, long? minStep, long? maxStep, CancellationToken cancellationToken)
+    {
+        // A float8 mean fails with an overflow error once a sum passes 1.8e308; a series with such
+        // values (known from its summary) is averaged in numeric instead, which is slower.
+        var magnitude = await db.Set<MetricSummary>()
+            .Where(s => s.RunId == runId && s.MetricName == metricName)
+            .Select(s => (double?)Math.Max(Math.Abs(s.MinValue ?? 0), Math.Abs(s.MaxValue ?? 0)))
+            .FirstOrDefaultAsync(cancellationToken);
+        if (magnitude is null)
+        {
+            return new DownsampledSeries(0, [], null, null);
+        }
+
+        var average = magnitude < 1e300 ? "avg(value)" : "avg(value::numeric)";
+
+        // Buckets of equal step width over [lo, hi]; each reports its finite min/max/avg, and the
+        // value at its last step is fetched through the identity index (one probe per bucket).
+        var sql = $$"""
+            WITH bounds AS (
+                SELECT coalesce({2}, min(step)) AS lo, coalesce({3}, max(step)) AS hi
+                FROM metrics WHERE run_id = {0} AND metric_name = {1} AND step IS NOT NULL
+            ), pts AS (
+                SELECT m.step, m.value, m.value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite,
+                       least(floor((m.step::float8 - b.lo::float8) * {4} / (b.hi::float8 - b.lo::float8 + 1)), {4} - 1) AS bucket
+                FROM metrics m, bounds b
+                WHERE m.run_id = {0} AND m.metric_name = {1} AND m.step BETWEEN b.lo AND b.hi
+            ), agg AS (
+                SELECT min(step) AS first_step, max(step) AS last_step, count(*) AS n,
+                       min(value) FILTER (WHERE finite) AS min_v,
+                       max(value) FILTER (WHERE finite) AS max_v,
+                       ({{average}} FILTER (WHERE finite))::float8 AS avg_v,
+                       count(*) FILTER (WHERE NOT finite) AS non_finite
+                FROM pts
+                GROUP BY bucket
+            )
+            SELECT a.first_step AS "FirstStep", a.last_step AS "LastStep", a.n AS "Count", a.min_v AS "Min", a.max_v AS "Max",
+                   a.avg_v AS "Avg", l.value AS "Last", a.non_finite AS "NonFinite"
+            FROM agg a
+            CROSS JOIN LATERAL (
+                SELECT value FROM metrics
+                WHERE run_id = {0} AND metric_name = {1} AND step = a.last_step
+                ORDER BY time DESC LIMIT 1
+            ) l
+            ORDER BY a.first_step
+            """;
+        var buckets = await db.Database
+            .SqlQuery<StepBucket>(FormattableStringFactory.Create(sql, runId, metricName, minStep, maxStep, points))
+            .ToListAsync(cancellationToken);
+
+        var inRange = db.Metrics.Where(m => m.RunId == runId && m.Name == metricName && m.Step != null);
+        if (minStep is { } lo)
+        {
+            inRange = inRange.Where(m => m.Step >= lo);
+        }
+
+        if (maxStep is { } hi)
+        {
+            inRange = inRange.Where(m => m.Step <= hi);
+        }
+
+        var first = await inRange.OrderBy(m => m.Step).ThenBy(m => m.Time).FirstOrDefaultAsync(cancellationToken);
+        var last = await inRange.OrderByDescending(m => m.Step).ThenByDescending(m => m.Time).FirstOrDefaultAsync(cancellationToken);
+        return new DownsampledSeries(buckets.Sum(b => b.Count), buckets, first, last);
     }
 
     public async Task<IReadOnlyList<SystemMetric>> GetSystemMetricsAsync(Guid runId, string? type, PointRange range, CancellationToken cancellationToken)

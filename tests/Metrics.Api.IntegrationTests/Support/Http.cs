@@ -48,6 +48,7 @@ internal static class Http
         var problem = JsonNode.Parse(body)!;
         problem["status"]!.GetValue<int>().Should().Be((int)status);
         problem["title"]!.GetValue<string>().Should().NotBeNullOrWhiteSpace();
+        (problem["traceId"]?.GetValue<string>()).Should().NotBeNullOrWhiteSpace("every problem carries its trace id as traceId");
         body.Should().NotContain("   at ", "no stack trace reaches the client");
         return problem;
     }

@@ -15,5 +15,8 @@ public interface IMetricReader
     /// <summary>Statistics over every point of the series, or null when it has none.</summary>
     Task<MetricStatistics?> GetStatisticsAsync(Guid runId, string metricName, CancellationToken cancellationToken);
 
+    /// <summary>At most <paramref name="points"/> step buckets over the step range (default: the whole series).</summary>
+    Task<DownsampledSeries> GetDownsampledAsync(Guid runId, string metricName, int points, long? minStep, long? maxStep, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<SystemMetric>> GetSystemMetricsAsync(Guid runId, string? type, PointRange range, CancellationToken cancellationToken);
 }

@@ -1,0 +1,20 @@
+using Mediator;
+using Metrics.Application.Common.Abstractions;
+
+namespace Metrics.Application.Metrics.Queries.GetDownsampledMetric;
+
+internal sealed class GetDownsampledMetricQueryHandler(IMetricReader reader) : IQueryHandler<GetDownsampledMetricQuery, DownsampledMetricResponse>
+{
+    public async ValueTask<DownsampledMetricResponse> Handle(GetDownsampledMetricQuery query, CancellationToken cancellationToken)
+    {
+        var series = await reader.GetDownsampledAsync(query.RunId, query.MetricName, query.Points, query.MinStep, query.MaxStep, cancellationToken);
+        return new DownsampledMetricResponse(
+            query.RunId,
+            query.MetricName,
+            query.Points,
+            series.Total,
+            series.Buckets.Select(b => new StepBucketDto(b.LastStep, b.FirstStep, b.Count, b.Min, b.Max, b.Avg, b.Last, b.NonFinite)).ToList(),
+            series.First?.ToDto(),
+            series.Last?.ToDto());
+    }
+}
