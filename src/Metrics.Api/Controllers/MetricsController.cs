@@ -1,6 +1,7 @@
 using Mediator;
 using Metrics.Api.Infrastructure;
 using Metrics.Application.Common.Models;
+using Metrics.Application.Metrics.Queries.GetMetricAcrossRuns;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
 using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 using Microsoft.AspNetCore.Mvc;
@@ -20,6 +21,24 @@ public sealed class MetricsController(ISender sender) : ControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
     public async Task<ActionResult<BatchWriteResult>> WriteBatch([FromBody] WriteMetricBatchCommand command, CancellationToken cancellationToken) =>
         StatusCode(StatusCodes.Status201Created, await sender.Send(command, cancellationToken));
+
+    /// <summary>
+    /// One metric across several runs (<c>run_ids=a,b,…</c>, up to 100), for comparison charts:
+    /// up to <c>limit</c> points per run, with the usual time/step filters and order.
+    /// </summary>
+    [HttpGet("{metric_name}", Name = "GetMetricAcrossRuns")]
+    [ProducesResponseType<MetricAcrossRunsResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    public async Task<MetricAcrossRunsResponse> GetAcrossRuns(
+        [FromRoute(Name = "metric_name")] string metricName,
+        [FromQuery(Name = "run_ids")][ModelBinder(typeof(CommaSeparatedModelBinder))] Guid[]? runIds,
+        [FromQuery] StepRangeParameters range,
+        CancellationToken cancellationToken) =>
+        await sender.Send(
+            new GetMetricAcrossRunsQuery(
+                RouteValues.MetricName(metricName), runIds ?? [], range.Limit, range.StartTime, range.EndTime, range.MinStep, range.MaxStep, range.Order),
+            cancellationToken);
 
     /// <summary>Store up to BATCH_SIZE system metrics (CPU, GPU, memory, disk, network), all or nothing.</summary>
     [HttpPost("system/batch", Name = "WriteSystemMetricBatch")]

@@ -6,6 +6,7 @@ using Metrics.Application.Metrics.Queries.GetMetricHistory;
 using Metrics.Application.Metrics.Queries.GetMetricStats;
 using Metrics.Application.Metrics.Queries.GetRunMetrics;
 using Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
+using Metrics.Api.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Metrics.Api.Controllers;
@@ -16,16 +17,20 @@ namespace Metrics.Api.Controllers;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
 public sealed class RunsController(ISender sender) : ControllerBase
 {
-    /// <summary>A run's metrics, newest first unless order=asc.</summary>
+    /// <summary>
+    /// A run's metrics, newest first unless order=asc. <c>metric_names=loss,acc</c> reads several
+    /// series at once, up to <c>limit</c> points each, grouped in the order named.
+    /// </summary>
     [HttpGet("metrics", Name = "GetRunMetrics")]
     [ProducesResponseType<RunMetricsResponse>(StatusCodes.Status200OK)]
     public async Task<RunMetricsResponse> GetRunMetrics(
         [FromRoute(Name = "run_id")] Guid runId,
         [FromQuery(Name = "metric_name")] string? metricName,
+        [FromQuery(Name = "metric_names")][ModelBinder(typeof(CommaSeparatedModelBinder))] string[]? metricNames,
         [FromQuery] StepRangeParameters range,
         CancellationToken cancellationToken) =>
         await sender.Send(
-            new GetRunMetricsQuery(runId, metricName, range.Limit, range.StartTime, range.EndTime, range.MinStep, range.MaxStep, range.Order),
+            new GetRunMetricsQuery(runId, metricName, range.Limit, range.StartTime, range.EndTime, range.MinStep, range.MaxStep, range.Order, metricNames),
             cancellationToken);
 
     /// <summary>One metric's history. Names containing '/' are percent-encoded (train%2Floss).</summary>
@@ -37,7 +42,7 @@ public sealed class RunsController(ISender sender) : ControllerBase
         [FromQuery] StepRangeParameters range,
         CancellationToken cancellationToken) =>
         await sender.Send(
-            new GetMetricHistoryQuery(runId, RouteName(metricName), range.Limit, range.StartTime, range.EndTime, range.MinStep, range.MaxStep, range.Order),
+            new GetMetricHistoryQuery(runId, RouteValues.MetricName(metricName), range.Limit, range.StartTime, range.EndTime, range.MinStep, range.MaxStep, range.Order),
             cancellationToken);
 
     /// <summary>The point with the highest step (step-less points and ties by time).</summary>
@@ -48,7 +53,7 @@ public sealed class RunsController(ISender sender) : ControllerBase
         [FromRoute(Name = "run_id")] Guid runId,
         [FromRoute(Name = "metric_name")] string metricName,
         CancellationToken cancellationToken) =>
-        await sender.Send(new GetLatestMetricQuery(runId, RouteName(metricName)), cancellationToken);
+        await sender.Send(new GetLatestMetricQuery(runId, RouteValues.MetricName(metricName)), cancellationToken);
 
     /// <summary>Count, min, max, mean, sample standard deviation and time span of a metric.</summary>
     [HttpGet("metrics/{metric_name}/stats", Name = "GetMetricStats")]
@@ -58,7 +63,7 @@ public sealed class RunsController(ISender sender) : ControllerBase
         [FromRoute(Name = "run_id")] Guid runId,
         [FromRoute(Name = "metric_name")] string metricName,
         CancellationToken cancellationToken) =>
-        await sender.Send(new GetMetricStatsQuery(runId, RouteName(metricName)), cancellationToken);
+        await sender.Send(new GetMetricStatsQuery(runId, RouteValues.MetricName(metricName)), cancellationToken);
 
     /// <summary>
     /// A chart-ready series: at most <c>points</c> step buckets (min, max, avg, last) over
@@ -73,7 +78,7 @@ public sealed class RunsController(ISender sender) : ControllerBase
         [FromQuery(Name = "min_step")] long? minStep = null,
         [FromQuery(Name = "max_step")] long? maxStep = null,
         CancellationToken cancellationToken = default) =>
-        await sender.Send(new GetDownsampledMetricQuery(runId, RouteName(metricName), points, minStep, maxStep), cancellationToken);
+        await sender.Send(new GetDownsampledMetricQuery(runId, RouteValues.MetricName(metricName), points, minStep, maxStep), cancellationToken);
 
     /// <summary>A run's system metrics, newest first unless order=asc.</summary>
     [HttpGet("system-metrics", Name = "GetSystemMetrics")]
@@ -84,7 +89,4 @@ public sealed class RunsController(ISender sender) : ControllerBase
         [FromQuery] TimeRangeParameters range,
         CancellationToken cancellationToken) =>
         await sender.Send(new GetSystemMetricsQuery(runId, metricType, range.Limit, range.StartTime, range.EndTime, range.Order), cancellationToken);
-
-    // Routing leaves an encoded '/' (%2F) encoded in route values; names cannot contain '%'.
-    private static string RouteName(string metricName) => Uri.UnescapeDataString(metricName);
 }

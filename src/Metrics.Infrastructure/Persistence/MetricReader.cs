@@ -1,9 +1,12 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Models;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Metrics.Infrastructure.Persistence;
 
@@ -44,6 +47,45 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
             : query.OrderByDescending(m => m.Time).ThenByDescending(m => m.Step).ThenByDescending(m => m.Name);
 
         return await query.Take(range.Limit).ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Metric>> GetSeriesAsync(IReadOnlyList<SeriesKey> series, PointRange range, CancellationToken cancellationToken)
+    {
+        // One round trip: each series is read through its own index scan, up to the limit.
+        var filters = new StringBuilder();
+        var parameters = new List<NpgsqlParameter>
+        {
+            new("runs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = series.Select(s => s.RunId).ToArray() },
+            new("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = series.Select(s => s.MetricName).ToArray() },
+            new("limit", NpgsqlDbType.Integer) { Value = range.Limit },
+        };
+        void Filter(string clause, string name, object? value, NpgsqlDbType type)
+        {
+            if (value is not null)
+            {
+                filters.Append(" AND ").Append(clause);
+                parameters.Add(new NpgsqlParameter(name, type) { Value = value });
+            }
+        }
+
+        Filter("x.time >= @start", "start", range.StartTime, NpgsqlDbType.TimestampTz);
+        Filter("x.time <= @end", "end", range.EndTime, NpgsqlDbType.TimestampTz);
+        Filter("x.step >= @min_step", "min_step", range.MinStep, NpgsqlDbType.Bigint);
+        Filter("x.step <= @max_step", "max_step", range.MaxStep, NpgsqlDbType.Bigint);
+        var direction = range.Ascending ? "ASC" : "DESC";
+        var sql = $"""
+            SELECT m.run_id, m.metric_name, m.step, m.value, m.time, m.metadata
+            FROM unnest(@runs, @names) WITH ORDINALITY AS s(run_id, metric_name, ord)
+            CROSS JOIN LATERAL (
+                SELECT x.* FROM metrics x
+                WHERE x.run_id = s.run_id AND x.metric_name = s.metric_name{filters}
+                ORDER BY x.time {direction}, x.step {direction}
+                LIMIT @limit
+            ) m
+            ORDER BY s.ord, m.time {direction}, m.step {direction}
+            """;
+
+        return await db.Metrics.FromSqlRaw(sql, [.. parameters]).ToListAsync(cancellationToken);
     }
 
     public async Task<Metric?> GetLatestAsync(Guid runId, string metricName, CancellationToken cancellationToken)

@@ -9,6 +9,12 @@ public interface IMetricReader
     /// <summary>Points of a run, of one metric when <paramref name="metricName"/> is given.</summary>
     Task<IReadOnlyList<Metric>> GetMetricsAsync(Guid runId, string? metricName, PointRange range, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Points of several series in one round trip, up to <c>range.Limit</c> per series, grouped in
+    /// the order the series are given.
+    /// </summary>
+    Task<IReadOnlyList<Metric>> GetSeriesAsync(IReadOnlyList<SeriesKey> series, PointRange range, CancellationToken cancellationToken);
+
     /// <summary>The point with the highest step (step-less points and ties ordered by time), or null.</summary>
     Task<Metric?> GetLatestAsync(Guid runId, string metricName, CancellationToken cancellationToken);
 

@@ -4,7 +4,11 @@ using Metrics.Application.Common.Models;
 
 namespace Metrics.Application.Metrics.Queries.GetRunMetrics;
 
-/// <summary>A run's points, optionally of one metric, newest first unless asked otherwise.</summary>
+/// <summary>
+/// A run's points, newest first unless asked otherwise: all metrics, one (<see cref="MetricName"/>),
+/// or several (<see cref="MetricNames"/>, each series with up to <see cref="Limit"/> points, grouped
+/// in the order named).
+/// </summary>
 public sealed record GetRunMetricsQuery(
     Guid RunId,
     string? MetricName,
@@ -13,13 +17,21 @@ public sealed record GetRunMetricsQuery(
     DateTimeOffset? EndTime,
     long? MinStep,
     long? MaxStep,
-    string? Order) : IQuery<RunMetricsResponse>, IRangeQuery, ICachedQuery
+    string? Order,
+    IReadOnlyList<string>? MetricNames = null) : IQuery<RunMetricsResponse>, IRangeQuery, ICachedQuery
 {
-    public string CacheKey => $"run-metrics:{RunId:N}:{MetricName}:{this.ToCacheKey()}";
+    public const int MaxMetricNames = 50;
 
-    // Filtered to one metric, the answer only changes when that series does.
-    public IReadOnlyList<string> CacheTags =>
-        [MetricName is null ? Common.Behaviours.CacheTags.RunMetrics(RunId) : Common.Behaviours.CacheTags.Metric(RunId, MetricName)];
+    public string CacheKey =>
+        $"run-metrics:{RunId:N}:{MetricName}:{(MetricNames is null ? null : string.Join('\n', MetricNames))}:{this.ToCacheKey()}";
+
+    // Filtered to named metrics, the answer only changes when those series do.
+    public IReadOnlyList<string> CacheTags => (MetricNames, MetricName) switch
+    {
+        ({ Count: > 0 } names, _) => names.Select(n => Common.Behaviours.CacheTags.Metric(RunId, n)).ToList(),
+        (_, { } name) => [Common.Behaviours.CacheTags.Metric(RunId, name)],
+        _ => [Common.Behaviours.CacheTags.RunMetrics(RunId)],
+    };
 }
 
 public sealed record RunMetricsResponse(Guid RunId, IReadOnlyList<MetricDto> Metrics, int Count);

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Metrics.Application.Common.Models;
 using Metrics.Application.Common;
+using Metrics.Domain.Metrics;
 
 namespace Metrics.Application.Metrics.Queries.GetRunMetrics;
 
@@ -12,5 +13,13 @@ internal sealed class GetRunMetricsQueryValidator : AbstractValidator<GetRunMetr
         RuleFor(q => q.MetricName)
             .ValidMetricName()
             .When(q => q.MetricName is not null);
+        RuleFor(q => q.MetricNames)
+            .Must(n => n!.Count is > 0 and <= GetRunMetricsQuery.MaxMetricNames)
+            .WithMessage($"'metric_names' lists 1 to {GetRunMetricsQuery.MaxMetricNames} metric names.")
+            .Must(n => n!.All(MetricRules.IsValidName))
+            .WithMessage(ValidationRules.MetricNameMessage)
+            .Must((q, _) => q.MetricName is null)
+            .WithMessage("Give either 'metric_name' or 'metric_names', not both.")
+            .When(q => q.MetricNames is not null);
     }
 }

@@ -1,0 +1,29 @@
+using Mediator;
+using Metrics.Application.Common.Behaviours;
+using Metrics.Application.Common.Models;
+
+namespace Metrics.Application.Metrics.Queries.GetMetricAcrossRuns;
+
+/// <summary>One metric in several runs (up to 100), for comparison charts: up to <see cref="Limit"/> points per run.</summary>
+public sealed record GetMetricAcrossRunsQuery(
+    string MetricName,
+    IReadOnlyList<Guid> RunIds,
+    int Limit,
+    DateTimeOffset? StartTime,
+    DateTimeOffset? EndTime,
+    long? MinStep,
+    long? MaxStep,
+    string? Order) : IQuery<MetricAcrossRunsResponse>, IRangeQuery, ICachedQuery
+{
+    public const int MaxRuns = 100;
+
+    public string CacheKey => $"across-runs:{MetricName}:{string.Join(',', RunIds.Select(r => r.ToString("N")))}:{this.ToCacheKey()}";
+
+    public IReadOnlyList<string> CacheTags => RunIds.Select(r => Common.Behaviours.CacheTags.Metric(r, MetricName)).ToList();
+}
+
+/// <param name="Runs">One entry per requested run, in request order (empty when the run has no such metric).</param>
+/// <param name="Count">Points over all runs.</param>
+public sealed record MetricAcrossRunsResponse(string MetricName, IReadOnlyList<RunSeriesDto> Runs, int Count);
+
+public sealed record RunSeriesDto(Guid RunId, IReadOnlyList<MetricDto> Metrics, int Count);
