@@ -55,6 +55,7 @@ internal sealed partial class RedisQueryCache : IQueryCache
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    private readonly SingleFlight _singleFlight = new();
     private readonly IConnectionMultiplexer _redis;
     private readonly ILogger<RedisQueryCache> _logger;
     private readonly TimeSpan _entryLifetime;
@@ -109,18 +110,22 @@ internal sealed partial class RedisQueryCache : IQueryCache
             return await factory(cancellationToken);
         }
 
-        var value = await factory(cancellationToken);
-        try
+        // A burst of identical misses (a dashboard opened by many people) runs one query.
+        return await _singleFlight.RunAsync(entryKey, async ct =>
         {
-            await _redis.GetDatabase().StringSetAsync(
-                entryKey, JsonSerializer.SerializeToUtf8Bytes(value, SerializerOptions), _entryLifetime, flags: CommandFlags.FireAndForget);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            MarkUnavailable(ex);
-        }
+            var value = await factory(ct);
+            try
+            {
+                await _redis.GetDatabase().StringSetAsync(
+                    entryKey, JsonSerializer.SerializeToUtf8Bytes(value, SerializerOptions), _entryLifetime, flags: CommandFlags.FireAndForget);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                MarkUnavailable(ex);
+            }
 
-        return value;
+            return value;
+        }, cancellationToken);
     }
 
     public async ValueTask InvalidateAsync(IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
