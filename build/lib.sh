@@ -20,6 +20,11 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# Server settings for the instances these scripts start (applied when the server starts):
+# PostgreSQL's defaults (128 MB shared buffers, 1 GB of WAL between checkpoints) are sized for
+# tiny machines; metric tables and their indexes are large and written constantly.
+PG_SERVER_SETTINGS="shared_buffers=2GB effective_cache_size=8GB max_wal_size=8GB checkpoint_timeout=15min wal_compression=on"
+
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 ensure_postgres_installed() {

@@ -4,6 +4,7 @@ using Metrics.Api.Infrastructure;
 using Metrics.Api.Live;
 using Metrics.Application.Common.Abstractions;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Validation;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Metrics.Api;
@@ -23,6 +24,7 @@ public static class DependencyInjection
         services.AddSingleton<LiveSubscribers>();
         services.AddSingleton<ILiveMetricDelivery>(sp => sp.GetRequiredService<LiveSubscribers>());
         services.Configure<ApiBehaviorOptions>(options => options.InvalidModelStateResponseFactory = ModelStateProblems.Create);
+        services.AddSingleton<IObjectModelValidator, NoObjectModelValidation>();
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();

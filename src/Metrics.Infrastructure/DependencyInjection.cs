@@ -22,6 +22,15 @@ public static class DependencyInjection
     {
         var postgres = ConnectionStrings.ParsePostgres(
             configuration["TIMESCALE_URL"] ?? "postgresql://postgres:postgres@localhost:5432/metrics");
+        // Pooled sessions keep their state: the write path's staging table is created once per
+        // connection instead of once per batch (no session state is ever set otherwise), and
+        // repeated statements are prepared on the server instead of planned every time.
+        postgres.NoResetOnClose = true;
+        if (postgres.MaxAutoPrepare == 0)
+        {
+            postgres.MaxAutoPrepare = 64;
+        }
+
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres.ConnectionString).Build());
         services.AddDbContext<MetricsDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
