@@ -56,6 +56,47 @@ public sealed class DownsamplingTests(ApiFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData(null, null, 50)]
+    [InlineData(1001L, 18999L, 20)]
+    [InlineData(64L, 12863L, 7)]
+    public async Task Long_ranges_read_from_rollups_stay_exact_per_bucket(long? minStep, long? maxStep, int points)
+    {
+        // 20,000 steps over few buckets: answered from 64-step rollups plus raw edge points.
+        var (run, values) = await SeedAsync(20_000, spikeAt: 15_555);
+        var query = $"points={points}" + (minStep is null ? string.Empty : $"&min_step={minStep}&max_step={maxStep}");
+
+        var response = await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/downsampled?{query}");
+
+        var (lo, hi) = (minStep ?? 0, maxStep ?? 19_999);
+        var buckets = Buckets(response);
+        buckets.Count.Should().BeLessThanOrEqualTo(points).And.BeGreaterThan(points / 2);
+        buckets.Sum(b => b!["count"]!.GetValue<long>()).Should().Be(hi - lo + 1);
+        buckets[0]!["first_step"]!.GetValue<long>().Should().Be(lo);
+        buckets[^1]!["step"]!.GetValue<long>().Should().Be(hi);
+        response["first"]!["step"]!.GetValue<long>().Should().Be(lo);
+        response["last"]!["step"]!.GetValue<long>().Should().Be(hi);
+        var next = lo;
+        foreach (var bucket in buckets)
+        {
+            var from = bucket!["first_step"]!.GetValue<long>();
+            var to = bucket["step"]!.GetValue<long>();
+            from.Should().Be(next, "buckets tile the range");
+            next = to + 1;
+            var inBucket = values[(int)from..((int)to + 1)];
+            bucket["count"]!.GetValue<long>().Should().Be(inBucket.Length);
+            bucket["min"]!.GetValue<double>().Should().Be(inBucket.Min());
+            bucket["max"]!.GetValue<double>().Should().Be(inBucket.Max());
+            bucket["avg"]!.GetValue<double>().Should().BeApproximately(inBucket.Average(), 1e-9);
+            bucket["last"]!.GetValue<double>().Should().Be(values[to]);
+        }
+
+        if (lo <= 15_555 && 15_555 <= hi)
+        {
+            buckets.Max(b => b!["max"]!.GetValue<double>()).Should().Be(1e6, "a one-point spike survives the rollups");
+        }
+    }
+
     [Fact]
     public async Task A_short_series_comes_back_point_for_point()
     {

@@ -135,53 +135,25 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
             return new DownsampledSeries(0, [], null, null);
         }
 
-        var average = magnitude < 1e300 ? "avg(value)" : "avg(value::numeric)";
+        var bounds = await db.Database.SqlQuery<StepBounds>($"""
+            SELECT coalesce({minStep}, min(step)) AS "Lo", coalesce({maxStep}, max(step)) AS "Hi"
+            FROM metrics WHERE run_id = {runId} AND metric_name = {metricName} AND step IS NOT NULL
+            """).SingleAsync(cancellationToken);
+        if (bounds.Lo is not { } lo || bounds.Hi is not { } hi || hi < lo)
+        {
+            return new DownsampledSeries(0, [], null, null);
+        }
 
-        // Buckets of equal step width over [lo, hi]; each reports its finite min/max/avg, and the
-        // value at its last step is fetched through the identity index (one probe per bucket).
-        var sql = $$"""
-            WITH bounds AS (
-                SELECT coalesce({2}, min(step)) AS lo, coalesce({3}, max(step)) AS hi
-                FROM metrics WHERE run_id = {0} AND metric_name = {1} AND step IS NOT NULL
-            ), pts AS (
-                SELECT m.step, m.value, m.value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite,
-                       least(floor((m.step::float8 - b.lo::float8) * {4} / (b.hi::float8 - b.lo::float8 + 1)), {4} - 1) AS bucket
-                FROM metrics m, bounds b
-                WHERE m.run_id = {0} AND m.metric_name = {1} AND m.step BETWEEN b.lo AND b.hi
-            ), agg AS (
-                SELECT min(step) AS first_step, max(step) AS last_step, count(*) AS n,
-                       min(value) FILTER (WHERE finite) AS min_v,
-                       max(value) FILTER (WHERE finite) AS max_v,
-                       ({{average}} FILTER (WHERE finite))::float8 AS avg_v,
-                       count(*) FILTER (WHERE NOT finite) AS non_finite
-                FROM pts
-                GROUP BY bucket
-            )
-            SELECT a.first_step AS "FirstStep", a.last_step AS "LastStep", a.n AS "Count", a.min_v AS "Min", a.max_v AS "Max",
-                   a.avg_v AS "Avg", l.value AS "Last", a.non_finite AS "NonFinite"
-            FROM agg a
-            CROSS JOIN LATERAL (
-                SELECT value FROM metrics
-                WHERE run_id = {0} AND metric_name = {1} AND step = a.last_step
-                ORDER BY time DESC LIMIT 1
-            ) l
-            ORDER BY a.first_step
-            """;
+        // Long ranges (at least two 64-step blocks per bucket) read the rollups, plus the raw
+        // points of partly covered edge blocks; short ranges read the raw points.
+        var sql = (double)hi - lo + 1 >= (double)points * MetricRollup.BlockSteps * 2
+            ? RollupBucketsSql
+            : RawBucketsSql.Replace("{avg}", magnitude < 1e300 ? "avg(value)" : "avg(value::numeric)", StringComparison.Ordinal);
         var buckets = await db.Database
-            .SqlQuery<StepBucket>(FormattableStringFactory.Create(sql, runId, metricName, minStep, maxStep, points))
+            .SqlQuery<StepBucket>(FormattableStringFactory.Create(sql, runId, metricName, lo, hi, points))
             .ToListAsync(cancellationToken);
 
-        var inRange = db.Metrics.Where(m => m.RunId == runId && m.Name == metricName && m.Step != null);
-        if (minStep is { } lo)
-        {
-            inRange = inRange.Where(m => m.Step >= lo);
-        }
-
-        if (maxStep is { } hi)
-        {
-            inRange = inRange.Where(m => m.Step <= hi);
-        }
-
+        var inRange = db.Metrics.Where(m => m.RunId == runId && m.Name == metricName && m.Step >= lo && m.Step <= hi);
         var first = await inRange.OrderBy(m => m.Step).ThenBy(m => m.Time).FirstOrDefaultAsync(cancellationToken);
         var last = await inRange.OrderByDescending(m => m.Step).ThenByDescending(m => m.Time).FirstOrDefaultAsync(cancellationToken);
         return new DownsampledSeries(buckets.Sum(b => b.Count), buckets, first, last);
@@ -211,6 +183,67 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
 
         return await query.Take(range.Limit).ToListAsync(cancellationToken);
     }
+
+    // Buckets of equal step width over [lo, hi] ({2}, {3}); each reports its finite min/max/avg,
+    // and the value at its last step is fetched through the identity index (one probe per bucket).
+    private const string RawBucketsSql = """
+        WITH pts AS (
+            SELECT step, value, value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite,
+                   least(floor((step::float8 - {2}::float8) * {4} / ({3}::float8 - {2}::float8 + 1)), {4} - 1) AS bucket
+            FROM metrics
+            WHERE run_id = {0} AND metric_name = {1} AND step BETWEEN {2} AND {3}
+        ), agg AS (
+            SELECT min(step) AS first_step, max(step) AS last_step, count(*) AS n,
+                   min(value) FILTER (WHERE finite) AS min_v,
+                   max(value) FILTER (WHERE finite) AS max_v,
+                   ({avg} FILTER (WHERE finite))::float8 AS avg_v,
+                   count(*) FILTER (WHERE NOT finite) AS non_finite
+            FROM pts
+            GROUP BY bucket
+        )
+        SELECT a.first_step AS "FirstStep", a.last_step AS "LastStep", a.n AS "Count", a.min_v AS "Min", a.max_v AS "Max",
+               a.avg_v AS "Avg", l.value AS "Last", a.non_finite AS "NonFinite"
+        FROM agg a
+        CROSS JOIN LATERAL (
+            SELECT value FROM metrics
+            WHERE run_id = {0} AND metric_name = {1} AND step = a.last_step
+            ORDER BY time DESC LIMIT 1
+        ) l
+        ORDER BY a.first_step
+        """;
+
+    // The same buckets from 64-step rollups: blocks wholly inside [lo, hi] come from
+    // metric_rollups, the points of partly covered edge blocks from metrics. A bucket takes the
+    // blocks that start in it, so bucket edges fall on block edges; min, max, counts, the first
+    // and last points stay exact.
+    private const string RollupBucketsSql = """
+        WITH edges AS (
+            SELECT ({2}::bigint + 63) >> 6 AS first_full, (({3}::bigint + 1) >> 6) - 1 AS last_full
+        ), parts AS (
+            SELECT r.first_step, r.last_step, r.count, r.finite_count, r.min_value, r.max_value, r.finite_sum, r.last_value, r.last_time
+            FROM metric_rollups r, edges e
+            WHERE r.run_id = {0} AND r.metric_name = {1} AND r.block BETWEEN e.first_full AND e.last_full
+            UNION ALL
+            SELECT m.step, m.step, 1, CASE WHEN finite THEN 1 ELSE 0 END, CASE WHEN finite THEN m.value END,
+                   CASE WHEN finite THEN m.value END, CASE WHEN finite THEN m.value::numeric END, m.value, m.time
+            FROM (SELECT *, value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite FROM metrics
+                  WHERE run_id = {0} AND metric_name = {1} AND step BETWEEN {2} AND {3}) m, edges e
+            WHERE m.step < (e.first_full << 6) OR m.step > ((e.last_full + 1) << 6) - 1
+        ), bucketed AS (
+            SELECT p.*, least(floor((p.first_step::float8 - {2}::float8) * {4} / ({3}::float8 - {2}::float8 + 1)), {4} - 1) AS bucket
+            FROM parts p
+        )
+        SELECT min(first_step) AS "FirstStep", max(last_step) AS "LastStep", sum(count)::bigint AS "Count",
+               min(min_value) AS "Min", max(max_value) AS "Max",
+               (sum(finite_sum) / nullif(sum(finite_count), 0))::float8 AS "Avg",
+               (array_agg(last_value ORDER BY last_step DESC, last_time DESC))[1] AS "Last",
+               (sum(count) - sum(finite_count))::bigint AS "NonFinite"
+        FROM bucketed
+        GROUP BY bucket
+        ORDER BY 1
+        """;
+
+    private sealed record StepBounds(long? Lo, long? Hi);
 
     private sealed class StatisticsRow
     {

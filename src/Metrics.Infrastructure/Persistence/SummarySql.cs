@@ -1,12 +1,13 @@
 namespace Metrics.Infrastructure.Persistence;
 
-/// <summary>The insert statement of the metric write path, which also keeps metric_summaries current.</summary>
+/// <summary>The insert statement of the metric write path, which also keeps metric_summaries and metric_rollups current.</summary>
 internal static class SummarySql
 {
     /// <summary>
     /// One statement: insert the staged points (sorted, so concurrent batches lock index entries
     /// and summary rows in the same order and cannot deadlock), aggregate what was really inserted
-    /// per series, merge that into the series' summary, and return the inserted points' identities.
+    /// per series (and per 64-step block), merge that into the series' summary (and rollups), and
+    /// return the inserted points' identities.
     /// </summary>
     public const string InsertMetrics = """
         WITH ins AS (
@@ -65,6 +66,41 @@ internal static class SummarySql
                 latest_time = CASE WHEN {0} THEN EXCLUDED.latest_time ELSE s.latest_time END,
                 latest_value = CASE WHEN {0} THEN EXCLUDED.latest_value ELSE s.latest_value END,
                 latest_metadata = CASE WHEN {0} THEN EXCLUDED.latest_metadata ELSE s.latest_metadata END
+        ), rolled AS (
+            INSERT INTO metric_rollups AS r (run_id, metric_name, block, count, finite_count, min_value, max_value, finite_sum,
+                first_step, last_step, last_time, last_value)
+            SELECT b.run_id, b.metric_name, b.block, b.n, b.finite_n, b.min_v, b.max_v, b.sum_v, b.first_s, l.step, l.time, l.value
+            FROM (
+                SELECT run_id, metric_name, step >> 6 AS block, count(*) AS n,
+                       count(*) FILTER (WHERE finite) AS finite_n,
+                       min(value) FILTER (WHERE finite) AS min_v,
+                       max(value) FILTER (WHERE finite) AS max_v,
+                       sum(value::numeric) FILTER (WHERE finite) AS sum_v,
+                       min(step) AS first_s
+                FROM (SELECT *, value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite FROM ins WHERE step IS NOT NULL) i
+                GROUP BY run_id, metric_name, step >> 6
+            ) b
+            JOIN (
+                SELECT DISTINCT ON (run_id, metric_name, step >> 6) run_id, metric_name, step >> 6 AS block, step, time, value
+                FROM ins
+                WHERE step IS NOT NULL
+                ORDER BY run_id, metric_name, step >> 6, step DESC, time DESC
+            ) l USING (run_id, metric_name, block)
+            ORDER BY b.run_id, b.metric_name, b.block
+            ON CONFLICT (run_id, metric_name, block) DO UPDATE SET
+                count = r.count + EXCLUDED.count,
+                finite_count = r.finite_count + EXCLUDED.finite_count,
+                min_value = LEAST(r.min_value, EXCLUDED.min_value),
+                max_value = GREATEST(r.max_value, EXCLUDED.max_value),
+                finite_sum = CASE
+                    WHEN r.finite_sum IS NULL THEN EXCLUDED.finite_sum
+                    WHEN EXCLUDED.finite_sum IS NULL THEN r.finite_sum
+                    ELSE r.finite_sum + EXCLUDED.finite_sum
+                END,
+                first_step = LEAST(r.first_step, EXCLUDED.first_step),
+                last_step = GREATEST(r.last_step, EXCLUDED.last_step),
+                last_time = CASE WHEN (EXCLUDED.last_step, EXCLUDED.last_time) > (r.last_step, r.last_time) THEN EXCLUDED.last_time ELSE r.last_time END,
+                last_value = CASE WHEN (EXCLUDED.last_step, EXCLUDED.last_time) > (r.last_step, r.last_time) THEN EXCLUDED.last_value ELSE r.last_value END
         )
         SELECT run_id, metric_name, step, time FROM ins
         """;
