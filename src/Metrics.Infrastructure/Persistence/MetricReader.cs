@@ -146,16 +146,28 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
 
         // Long ranges (at least two 64-step blocks per bucket) read the rollups, plus the raw
         // points of partly covered edge blocks; short ranges read the raw points.
-        var sql = (double)hi - lo + 1 >= (double)points * MetricRollup.BlockSteps * 2
-            ? RollupBucketsSql
-            : RawBucketsSql.Replace("{avg}", magnitude < 1e300 ? "avg(value)" : "avg(value::numeric)", StringComparison.Ordinal);
-        var buckets = await db.Database
-            .SqlQuery<StepBucket>(FormattableStringFactory.Create(sql, runId, metricName, lo, hi, points))
-            .ToListAsync(cancellationToken);
+        var useRollups = (double)hi - lo + 1 >= (double)points * MetricRollup.BlockSteps * 2;
+        var firstFull = (lo + MetricRollup.BlockSteps - 1) >> MetricRollup.BlockShift;
+        var lastFull = ((hi + 1) >> MetricRollup.BlockShift) - 1;
+        var sql = useRollups
+            ? FormattableStringFactory.Create(
+                RollupBucketsSql, runId, metricName, lo, hi, points, firstFull, lastFull,
+                (firstFull << MetricRollup.BlockShift) - 1, (lastFull + 1) << MetricRollup.BlockShift)
+            : FormattableStringFactory.Create(
+                RawBucketsSql.Replace("{avg}", magnitude < 1e300 ? "avg(value)" : "avg(value::numeric)", StringComparison.Ordinal),
+                runId, metricName, lo, hi, points);
+        var buckets = await db.Database.SqlQuery<StepBucket>(sql).ToListAsync(cancellationToken);
 
-        var inRange = db.Metrics.Where(m => m.RunId == runId && m.Name == metricName && m.Step >= lo && m.Step <= hi);
-        var first = await inRange.OrderBy(m => m.Step).ThenBy(m => m.Time).FirstOrDefaultAsync(cancellationToken);
-        var last = await inRange.OrderByDescending(m => m.Step).ThenByDescending(m => m.Time).FirstOrDefaultAsync(cancellationToken);
+        // Explicit NULLS placement matches ux_metrics_identity (step DESC NULLS LAST, time DESC), so
+        // both ends are one index probe rather than a sort of the range.
+        var first = await db.Metrics.FromSql($"""
+            SELECT * FROM metrics WHERE run_id = {runId} AND metric_name = {metricName} AND step BETWEEN {lo} AND {hi}
+            ORDER BY step ASC NULLS FIRST, time ASC LIMIT 1
+            """).FirstOrDefaultAsync(cancellationToken);
+        var last = await db.Metrics.FromSql($"""
+            SELECT * FROM metrics WHERE run_id = {runId} AND metric_name = {metricName} AND step BETWEEN {lo} AND {hi}
+            ORDER BY step DESC NULLS LAST, time DESC LIMIT 1
+            """).FirstOrDefaultAsync(cancellationToken);
         return new DownsampledSeries(buckets.Sum(b => b.Count), buckets, first, last);
     }
 
@@ -212,23 +224,20 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
         ORDER BY a.first_step
         """;
 
-    // The same buckets from 64-step rollups: blocks wholly inside [lo, hi] come from
-    // metric_rollups, the points of partly covered edge blocks from metrics. A bucket takes the
-    // blocks that start in it, so bucket edges fall on block edges; min, max, counts, the first
-    // and last points stay exact.
+    // The same buckets from 64-step rollups: blocks {5}..{6} lie wholly inside [lo, hi] and come
+    // from metric_rollups; the points of the partly covered edge blocks ({2}..{7} and {8}..{3})
+    // from metrics. A bucket takes the blocks that start in it, so bucket edges fall on block
+    // edges; min, max, counts, the first and last points stay exact.
     private const string RollupBucketsSql = """
-        WITH edges AS (
-            SELECT ({2}::bigint + 63) >> 6 AS first_full, (({3}::bigint + 1) >> 6) - 1 AS last_full
-        ), parts AS (
+        WITH parts AS (
             SELECT r.first_step, r.last_step, r.count, r.finite_count, r.min_value, r.max_value, r.finite_sum, r.last_value, r.last_time
-            FROM metric_rollups r, edges e
-            WHERE r.run_id = {0} AND r.metric_name = {1} AND r.block BETWEEN e.first_full AND e.last_full
+            FROM metric_rollups r
+            WHERE r.run_id = {0} AND r.metric_name = {1} AND r.block BETWEEN {5} AND {6}
             UNION ALL
             SELECT m.step, m.step, 1, CASE WHEN finite THEN 1 ELSE 0 END, CASE WHEN finite THEN m.value END,
                    CASE WHEN finite THEN m.value END, CASE WHEN finite THEN m.value::numeric END, m.value, m.time
             FROM (SELECT *, value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite FROM metrics
-                  WHERE run_id = {0} AND metric_name = {1} AND step BETWEEN {2} AND {3}) m, edges e
-            WHERE m.step < (e.first_full << 6) OR m.step > ((e.last_full + 1) << 6) - 1
+                  WHERE run_id = {0} AND metric_name = {1} AND (step BETWEEN {2} AND {7} OR step BETWEEN {8} AND {3})) m
         ), bucketed AS (
             SELECT p.*, least(floor((p.first_step::float8 - {2}::float8) * {4} / ({3}::float8 - {2}::float8 + 1)), {4} - 1) AS bucket
             FROM parts p
