@@ -38,6 +38,8 @@ namespace Metrics.Infrastructure.Persistence.Migrations
                 });
 
             // Summaries of the series already stored; from here on every insert keeps them current.
+            // The aggregation repeats SummarySql's on purpose: a migration is a snapshot and must not
+            // change when the write path does.
             migrationBuilder.Sql(
                 """
                 INSERT INTO metric_summaries (run_id, metric_name, count, finite_count, nan_count, inf_count,

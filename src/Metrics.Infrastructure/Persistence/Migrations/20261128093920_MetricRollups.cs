@@ -34,6 +34,8 @@ namespace Metrics.Infrastructure.Persistence.Migrations
                 });
 
             // Rollups (64-step blocks) of the points already stored; every insert keeps them current.
+            // The aggregation repeats SummarySql's on purpose: a migration is a snapshot and must not
+            // change when the write path does.
             migrationBuilder.Sql(
                 """
                 INSERT INTO metric_rollups (run_id, metric_name, block, count, finite_count, min_value, max_value, finite_sum,
