@@ -36,7 +36,10 @@ public static class DependencyInjection
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
                 .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
         services.AddScoped<IMetricReader, MetricReader>();
-        services.AddSingleton<IMetricWriter, MetricWriter>();
+        services.AddSingleton<MetricWriter>();
+        services.AddSingleton<GroupCommitWriter>();
+        services.AddSingleton<IMetricWriter>(sp => sp.GetRequiredService<GroupCommitWriter>());
+        services.AddHostedService(sp => sp.GetRequiredService<GroupCommitWriter>());
 
         var redis = ConnectionStrings.ParseRedis(configuration["REDIS_URL"] ?? "redis://localhost:6379");
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));

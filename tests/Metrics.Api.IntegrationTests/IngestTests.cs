@@ -122,6 +122,9 @@ public sealed class IngestTests(ApiFixture fixture)
 
         responses.Should().OnlyContain(r => r.StatusCode == HttpStatusCode.Created);
         (await Db.CountMetricsAsync(run)).Should().Be(200);
+        var acks = await Task.WhenAll(responses.Select(r => r.ReadJsonAsync(HttpStatusCode.Created)));
+        acks.Sum(a => a["inserted"]!.GetValue<int>()).Should().Be(200, "each point is credited as new to exactly one request, grouped or not");
+        acks.Sum(a => a["duplicates"]!.GetValue<int>()).Should().Be(1000);
     }
 
     [Fact]
