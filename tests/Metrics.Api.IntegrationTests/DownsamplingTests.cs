@@ -109,6 +109,22 @@ public sealed class DownsamplingTests(ApiFixture fixture)
         buckets.Should().OnlyContain(b => b!["count"]!.GetValue<long>() == 1);
     }
 
+    [Theory]
+    [InlineData(300)] // raw points, one per bucket
+    [InlineData(2)]   // rollups (each bucket spans at least two 64-step blocks)
+    public async Task Each_bucket_carries_the_time_of_its_last_point_for_time_axes(int points)
+    {
+        var run = Guid.NewGuid();
+        var start = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
+        await _client.PostBatchAsync(Enumerable.Range(0, 300)
+            .Select(i => Point(run, "loss", i, i * 0.5, start.AddSeconds(i).ToString("O"))).ToArray());
+
+        var buckets = Buckets(await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/downsampled?points={points}"));
+
+        buckets.Should().NotBeEmpty();
+        buckets.Should().OnlyContain(b => b!["time"]!.GetValue<DateTimeOffset>() == start.AddSeconds(b["step"]!.GetValue<long>()));
+    }
+
     [Fact]
     public async Task A_step_range_limits_the_buckets_and_the_endpoints()
     {
@@ -148,6 +164,20 @@ public sealed class DownsamplingTests(ApiFixture fixture)
         var bucket = Buckets(await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/big/downsampled?points=1")).Single()!;
 
         bucket["avg"]!.GetValue<double>().Should().Be(1.7e308);
+    }
+
+    [Fact]
+    public async Task Huge_values_do_not_break_the_mean_of_rollup_buckets()
+    {
+        // 300 steps for 2 buckets: long enough for the rollup path; each block's sum is ~1e310.
+        var run = Guid.NewGuid();
+        await _client.PostBatchAsync(Enumerable.Range(0, 300).Select(i => Point(run, "big", i, i % 2 == 0 ? 1.7e308 : 1.5e308)).ToArray());
+
+        var buckets = Buckets(await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/big/downsampled?points=2"));
+
+        buckets.Should().HaveCount(2);
+        buckets.Select(b => b!["avg"]!.GetValue<double>()).Should().AllSatisfy(avg => avg.Should().BeApproximately(1.6e308, 1e295));
+        buckets.Sum(b => b!["count"]!.GetValue<long>()).Should().Be(300);
     }
 
     [Fact]

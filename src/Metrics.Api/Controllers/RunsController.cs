@@ -5,6 +5,8 @@ using Metrics.Application.Metrics.Queries.GetLatestMetric;
 using Metrics.Application.Metrics.Queries.GetMetricHistory;
 using Metrics.Application.Metrics.Queries.GetMetricStats;
 using Metrics.Application.Metrics.Queries.GetRunMetrics;
+using Metrics.Application.Runs.Queries.GetRunMetricNames;
+using Metrics.Application.Runs.Queries.ListRuns;
 using Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
 using Metrics.Api.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
@@ -17,6 +19,20 @@ namespace Metrics.Api.Controllers;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
 public sealed class RunsController(ISender sender) : ControllerBase
 {
+    /// <summary>Runs with the most recent activity (latest point time) first, with their metric names.</summary>
+    [HttpGet("/api/v1/runs", Name = "ListRuns")]
+    [ProducesResponseType<RunListResponse>(StatusCodes.Status200OK)]
+    public async Task<RunListResponse> ListRuns(
+        [FromQuery(Name = "limit")] int limit = ListRunsQuery.DefaultLimit,
+        CancellationToken cancellationToken = default) =>
+        await sender.Send(new ListRunsQuery(limit), cancellationToken);
+
+    /// <summary>The names of a run's metrics in ordinal order (empty for an unknown run).</summary>
+    [HttpGet("metric-names", Name = "GetRunMetricNames")]
+    [ProducesResponseType<RunMetricNamesResponse>(StatusCodes.Status200OK)]
+    public async Task<RunMetricNamesResponse> GetMetricNames([FromRoute(Name = "run_id")] Guid runId, CancellationToken cancellationToken) =>
+        await sender.Send(new GetRunMetricNamesQuery(runId), cancellationToken);
+
     /// <summary>
     /// A run's metrics, newest first unless order=asc. <c>metric_names=loss,acc</c> reads several
     /// series at once, up to <c>limit</c> points each, grouped in the order named.

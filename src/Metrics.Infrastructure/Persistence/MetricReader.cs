@@ -147,16 +147,11 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
         // Long ranges (at least two 64-step blocks per bucket) read the rollups, plus the raw
         // points of partly covered edge blocks; short ranges read the raw points.
         var useRollups = (double)hi - lo + 1 >= (double)points * MetricRollup.BlockSteps * 2;
-        var firstFull = (lo + MetricRollup.BlockSteps - 1) >> MetricRollup.BlockShift;
-        var lastFull = ((hi + 1) >> MetricRollup.BlockShift) - 1;
-        var sql = useRollups
-            ? FormattableStringFactory.Create(
-                RollupBucketsSql, runId, metricName, lo, hi, points, firstFull, lastFull,
-                (firstFull << MetricRollup.BlockShift) - 1, (lastFull + 1) << MetricRollup.BlockShift)
-            : FormattableStringFactory.Create(
+        var buckets = useRollups
+            ? await ReadRollupBucketsAsync(runId, metricName, lo, hi, points, magnitude.Value, cancellationToken)
+            : await db.Database.SqlQuery<StepBucket>(FormattableStringFactory.Create(
                 RawBucketsSql.Replace("{avg}", magnitude < 1e300 ? "avg(value)" : "avg(value::numeric)", StringComparison.Ordinal),
-                runId, metricName, lo, hi, points);
-        var buckets = await db.Database.SqlQuery<StepBucket>(sql).ToListAsync(cancellationToken);
+                runId, metricName, lo, hi, points)).ToListAsync(cancellationToken);
 
         // Explicit NULLS placement matches ux_metrics_identity (step DESC NULLS LAST, time DESC), so
         // both ends are one index probe rather than a sort of the range.
@@ -170,6 +165,25 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
             """).FirstOrDefaultAsync(cancellationToken);
         return new DownsampledSeries(buckets.Sum(b => b.Count), buckets, first, last);
     }
+
+    public async Task<IReadOnlyList<RunActivity>> ListRunsAsync(int limit, CancellationToken cancellationToken)
+    {
+        // From the series summaries (one row per run and metric), never from the points.
+        var rows = await db.Database.SqlQuery<RunRow>($"""
+            SELECT run_id AS "RunId", max(last_time) AS "LastActivity", sum(count)::bigint AS "PointCount",
+                   array_agg(metric_name ORDER BY metric_name COLLATE "C") AS "MetricNames"
+            FROM metric_summaries
+            GROUP BY run_id
+            ORDER BY 2 DESC, 1
+            LIMIT {limit}
+            """).ToListAsync(cancellationToken);
+        return rows.Select(r => new RunActivity(r.RunId, r.LastActivity, r.PointCount, r.MetricNames)).ToList();
+    }
+
+    public async Task<IReadOnlyList<string>> GetMetricNamesAsync(Guid runId, CancellationToken cancellationToken) =>
+        await db.Database.SqlQuery<string>($"""
+            SELECT metric_name AS "Value" FROM metric_summaries WHERE run_id = {runId} ORDER BY metric_name COLLATE "C"
+            """).ToListAsync(cancellationToken);
 
     public async Task<IReadOnlyList<SystemMetric>> GetSystemMetricsAsync(Guid runId, string? type, PointRange range, CancellationToken cancellationToken)
     {
@@ -214,43 +228,123 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
             GROUP BY bucket
         )
         SELECT a.first_step AS "FirstStep", a.last_step AS "LastStep", a.n AS "Count", a.min_v AS "Min", a.max_v AS "Max",
-               a.avg_v AS "Avg", l.value AS "Last", a.non_finite AS "NonFinite"
+               a.avg_v AS "Avg", l.value AS "Last", a.non_finite AS "NonFinite", l.time AS "LastTime"
         FROM agg a
         CROSS JOIN LATERAL (
-            SELECT value FROM metrics
+            SELECT value, time FROM metrics
             WHERE run_id = {0} AND metric_name = {1} AND step = a.last_step
             ORDER BY time DESC LIMIT 1
         ) l
         ORDER BY a.first_step
         """;
 
-    // The same buckets from 64-step rollups: blocks {5}..{6} lie wholly inside [lo, hi] and come
-    // from metric_rollups; the points of the partly covered edge blocks ({2}..{7} and {8}..{3})
-    // from metrics. A bucket takes the blocks that start in it, so bucket edges fall on block
-    // edges; min, max, counts, the first and last points stay exact.
-    private const string RollupBucketsSql = """
-        WITH parts AS (
-            SELECT r.first_step, r.last_step, r.count, r.finite_count, r.min_value, r.max_value, r.finite_sum, r.last_value, r.last_time
-            FROM metric_rollups r
-            WHERE r.run_id = {0} AND r.metric_name = {1} AND r.block BETWEEN {5} AND {6}
-            UNION ALL
-            SELECT m.step, m.step, 1, CASE WHEN finite THEN 1 ELSE 0 END, CASE WHEN finite THEN m.value END,
-                   CASE WHEN finite THEN m.value END, CASE WHEN finite THEN m.value::numeric END, m.value, m.time
-            FROM (SELECT *, value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite FROM metrics
-                  WHERE run_id = {0} AND metric_name = {1} AND (step BETWEEN {2} AND {7} OR step BETWEEN {8} AND {3})) m
-        ), bucketed AS (
-            SELECT p.*, least(floor((p.first_step::float8 - {2}::float8) * {4} / ({3}::float8 - {2}::float8 + 1)), {4} - 1) AS bucket
-            FROM parts p
-        )
-        SELECT min(first_step) AS "FirstStep", max(last_step) AS "LastStep", sum(count)::bigint AS "Count",
-               min(min_value) AS "Min", max(max_value) AS "Max",
-               (sum(finite_sum) / nullif(sum(finite_count), 0))::float8 AS "Avg",
-               (array_agg(last_value ORDER BY last_step DESC, last_time DESC))[1] AS "Last",
-               (sum(count) - sum(finite_count))::bigint AS "NonFinite"
-        FROM bucketed
-        GROUP BY bucket
-        ORDER BY 1
+    // The parts of [lo, hi] ({2}, {3}) in any order: blocks {4}..{5} lie wholly inside it and come
+    // from metric_rollups, the points of the partly covered edge blocks ({2}..{6} and {7}..{3}) from
+    // metrics, each as a one-point part. A part's mean is finite; {mean} is float8 arithmetic unless
+    // the series holds values so large that only numeric can sum them.
+    private const string RollupPartsSql = """
+        SELECT r.first_step AS "FirstStep", r.last_step AS "LastStep", r.count AS "Count", r.finite_count AS "FiniteCount",
+               r.min_value AS "Min", r.max_value AS "Max", {mean} AS "Mean", r.last_value AS "LastValue", r.last_time AS "LastTime"
+        FROM metric_rollups r
+        WHERE r.run_id = {0} AND r.metric_name = {1} AND r.block BETWEEN {4} AND {5}
+        UNION ALL
+        SELECT m.step, m.step, 1, CASE WHEN m.finite THEN 1 ELSE 0 END, CASE WHEN m.finite THEN m.value END,
+               CASE WHEN m.finite THEN m.value END, CASE WHEN m.finite THEN m.value END, m.value, m.time
+        FROM (SELECT step, value, time, value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite FROM metrics
+              WHERE run_id = {0} AND metric_name = {1} AND (step BETWEEN {2} AND {6} OR step BETWEEN {7} AND {3})) m
         """;
+
+    // Bucketing happens here rather than in SQL: an ordered "last value" aggregate and the sort by
+    // bucket cost PostgreSQL more than twice the reading itself. A bucket takes the parts that
+    // start in it (the same float8 formula as the raw path), so bucket edges fall on block edges;
+    // min, max, counts and the first and last points stay exact.
+    private async Task<List<StepBucket>> ReadRollupBucketsAsync(
+        Guid runId, string metricName, long lo, long hi, int points, double magnitude, CancellationToken cancellationToken)
+    {
+        var firstFull = (lo + MetricRollup.BlockSteps - 1) >> MetricRollup.BlockShift;
+        var lastFull = ((hi + 1) >> MetricRollup.BlockShift) - 1;
+        var mean = magnitude < 1e300 ? "r.finite_sum::float8 / nullif(r.finite_count, 0)" : "(r.finite_sum / nullif(r.finite_count, 0))::float8";
+        var sql = FormattableStringFactory.Create(
+            RollupPartsSql.Replace("{mean}", mean, StringComparison.Ordinal), runId, metricName, lo, hi, firstFull, lastFull,
+            (firstFull << MetricRollup.BlockShift) - 1, (lastFull + 1) << MetricRollup.BlockShift);
+
+        var acc = new BucketAccumulator?[points];
+        await foreach (var part in db.Database.SqlQuery<RollupPart>(sql).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            var index = (int)Math.Min(Math.Floor(((double)part.FirstStep - lo) * points / ((double)hi - lo + 1)), points - 1);
+            (acc[index] ??= new BucketAccumulator()).Add(part);
+        }
+
+        return acc.Where(a => a is not null).Select(a => a!.ToBucket()).ToList();
+    }
+
+    private sealed class RollupPart
+    {
+        public long FirstStep { get; init; }
+
+        public long LastStep { get; init; }
+
+        public long Count { get; init; }
+
+        public long FiniteCount { get; init; }
+
+        public double? Min { get; init; }
+
+        public double? Max { get; init; }
+
+        public double? Mean { get; init; }
+
+        public double LastValue { get; init; }
+
+        public DateTime LastTime { get; init; }
+    }
+
+    private sealed class BucketAccumulator
+    {
+        private long firstStep = long.MaxValue;
+        private long lastStep = long.MinValue;
+        private DateTime lastTime;
+        private double lastValue;
+        private long count;
+        private long finiteCount;
+        private double? min;
+        private double? max;
+        private double mean;
+
+        public void Add(RollupPart part)
+        {
+            firstStep = Math.Min(firstStep, part.FirstStep);
+            if (part.LastStep > lastStep || (part.LastStep == lastStep && part.LastTime > lastTime))
+            {
+                (lastStep, lastTime, lastValue) = (part.LastStep, part.LastTime, part.LastValue);
+            }
+
+            count += part.Count;
+            if (part.FiniteCount > 0 && part.Mean is { } partMean)
+            {
+                finiteCount += part.FiniteCount;
+                // A weighted running mean: never leaves double's range, unlike a running sum.
+                var weight = (double)part.FiniteCount / finiteCount;
+                mean = (mean * (1 - weight)) + (partMean * weight);
+                min = min is { } m ? Math.Min(m, part.Min!.Value) : part.Min;
+                max = max is { } x ? Math.Max(x, part.Max!.Value) : part.Max;
+            }
+        }
+
+        public StepBucket ToBucket() =>
+            new(firstStep, lastStep, count, min, max, finiteCount > 0 ? mean : null, lastValue, count - finiteCount, lastTime);
+    }
+
+    private sealed class RunRow
+    {
+        public Guid RunId { get; init; }
+
+        public DateTime LastActivity { get; init; }
+
+        public long PointCount { get; init; }
+
+        public string[] MetricNames { get; init; } = [];
+    }
 
     private sealed record StepBounds(long? Lo, long? Hi);
 

@@ -24,5 +24,11 @@ public interface IMetricReader
     /// <summary>At most <paramref name="points"/> step buckets over the step range (default: the whole series).</summary>
     Task<DownsampledSeries> GetDownsampledAsync(Guid runId, string metricName, int points, long? minStep, long? maxStep, CancellationToken cancellationToken);
 
+    /// <summary>The <paramref name="limit"/> runs with the latest point times, latest first.</summary>
+    Task<IReadOnlyList<RunActivity>> ListRunsAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>The run's metric names in ordinal order.</summary>
+    Task<IReadOnlyList<string>> GetMetricNamesAsync(Guid runId, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<SystemMetric>> GetSystemMetricsAsync(Guid runId, string? type, PointRange range, CancellationToken cancellationToken);
 }

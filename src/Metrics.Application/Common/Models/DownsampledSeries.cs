@@ -7,6 +7,7 @@ public sealed record DownsampledSeries(long Total, IReadOnlyList<StepBucket> Buc
 
 /// <summary>
 /// The points of one step interval: min/max/avg over finite values (null when none), the value at
-/// the bucket's last step (<see cref="LastStep"/>; may be NaN or ±Infinity), and how many were not finite.
+/// the bucket's last step (<see cref="LastStep"/>, written at <see cref="LastTime"/>, UTC; may be NaN
+/// or ±Infinity), and how many were not finite.
 /// </summary>
-public sealed record StepBucket(long FirstStep, long LastStep, long Count, double? Min, double? Max, double? Avg, double Last, long NonFinite);
+public sealed record StepBucket(long FirstStep, long LastStep, long Count, double? Min, double? Max, double? Avg, double Last, long NonFinite, DateTime LastTime);

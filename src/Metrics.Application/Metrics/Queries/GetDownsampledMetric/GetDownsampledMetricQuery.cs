@@ -32,5 +32,6 @@ public sealed record DownsampledMetricResponse(
     MetricDto? Last);
 
 /// <param name="Step">The bucket's last step, where <paramref name="Last"/> was taken.</param>
+/// <param name="Time">The time of the point <paramref name="Last"/> (for charts with a time axis).</param>
 /// <param name="NonFinite">Points in the bucket whose value was NaN or ±Infinity (left out of min/max/avg).</param>
-public sealed record StepBucketDto(long Step, long FirstStep, long Count, double? Min, double? Max, double? Avg, double Last, long NonFinite);
+public sealed record StepBucketDto(long Step, long FirstStep, long Count, double? Min, double? Max, double? Avg, double Last, long NonFinite, DateTimeOffset Time);

@@ -13,7 +13,7 @@ internal sealed class GetDownsampledMetricQueryHandler(IMetricReader reader) : I
             query.MetricName,
             query.Points,
             series.Total,
-            series.Buckets.Select(b => new StepBucketDto(b.LastStep, b.FirstStep, b.Count, b.Min, b.Max, b.Avg, b.Last, b.NonFinite)).ToList(),
+            series.Buckets.Select(b => new StepBucketDto(b.LastStep, b.FirstStep, b.Count, b.Min, b.Max, b.Avg, b.Last, b.NonFinite, new DateTimeOffset(b.LastTime, TimeSpan.Zero))).ToList(),
             series.First?.ToDto(),
             series.Last?.ToDto());
     }

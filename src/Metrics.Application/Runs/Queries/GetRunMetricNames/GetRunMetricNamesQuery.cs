@@ -1,0 +1,14 @@
+using Mediator;
+using Metrics.Application.Common.Behaviours;
+
+namespace Metrics.Application.Runs.Queries.GetRunMetricNames;
+
+/// <summary>The names of a run's metrics, in name order (empty for an unknown run).</summary>
+public sealed record GetRunMetricNamesQuery(Guid RunId) : IQuery<RunMetricNamesResponse>, ICachedQuery
+{
+    public string CacheKey => $"metric-names:{RunId:N}";
+
+    public IReadOnlyList<string> CacheTags => [Common.Behaviours.CacheTags.RunMetrics(RunId)];
+}
+
+public sealed record RunMetricNamesResponse(Guid RunId, IReadOnlyList<string> MetricNames);
