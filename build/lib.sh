@@ -41,6 +41,32 @@ ensure_dotnet() {
   command -v dotnet >/dev/null 2>&1 || { log "the .NET SDK (see global.json) is required"; exit 1; }
 }
 
+ensure_node() {
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+}
+
+# Headless browser for the dashboard tests (Playwright drives Debian's Chromium).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || apt_install chromium
+}
+
+# The dashboard's browser libraries (SignalR client, uPlot) from npm into wwwroot/lib, which git
+# ignores; redone when the lock file changes.
+ensure_web_assets() {
+  ensure_node
+  local src="$ROOT/src/Metrics.Api/ClientLibs" lib="$ROOT/src/Metrics.Api/wwwroot/lib"
+  if [ -f "$lib/.stamp" ] && [ "$lib/.stamp" -nt "$src/package-lock.json" ]; then
+    return
+  fi
+  log "npm ci (dashboard libraries)"
+  (cd "$src" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  mkdir -p "$lib"
+  cp "$src/node_modules/@microsoft/signalr/dist/browser/signalr.min.js" \
+     "$src/node_modules/uplot/dist/uPlot.iife.min.js" \
+     "$src/node_modules/uplot/dist/uPlot.min.css" "$lib/"
+  touch "$lib/.stamp"
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # start_postgres PORT DB USER PASSWORD [extra postgres -c options...]

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Metrics.Api.Infrastructure;
 using Metrics.Api.Live;
+using Metrics.Api.OpenApi;
 using Metrics.Application.Common.Abstractions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding.Validation;
@@ -26,6 +28,17 @@ public static class DependencyInjection
         services.Configure<ApiBehaviorOptions>(options => options.InvalidModelStateResponseFactory = ModelStateProblems.Create);
         services.AddSingleton<IObjectModelValidator, NoObjectModelValidation>();
 
+        // Minimal-API JSON options drive the OpenAPI schemas (and the problem writer): our types get
+        // the wire names there too, while ProblemDetails keeps its own ("traceId").
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            var json = options.SerializerOptions;
+            json.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+            json.Converters.Add(new UtcDateTimeOffsetConverter());
+            json.TypeInfoResolver = (json.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(SnakeCaseOwnTypes);
+        });
+        services.AddMetricsOpenApi();
+
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         return services;
@@ -40,6 +53,17 @@ public static class DependencyInjection
         json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         json.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
         json.Converters.Add(new UtcDateTimeOffsetConverter());
+    }
+
+    private static void SnakeCaseOwnTypes(JsonTypeInfo type)
+    {
+        if (type.Kind == JsonTypeInfoKind.Object && type.Type.Namespace?.StartsWith("Metrics.", StringComparison.Ordinal) == true)
+        {
+            foreach (var property in type.Properties)
+            {
+                property.Name = JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
+            }
+        }
     }
 
     private static JsonSerializerOptions CreateWireJson()

@@ -1,6 +1,7 @@
 using Metrics.Api;
 using Metrics.Api.Infrastructure;
 using Metrics.Api.Live;
+using Metrics.Api.OpenApi;
 using Metrics.Application;
 using Metrics.Infrastructure;
 using Metrics.Infrastructure.Persistence;
@@ -27,13 +28,16 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.UseWebSockets();
 app.MapControllers();
+app.MapMetricsOpenApi();
 app.MapHub<MetricsHub>("/hubs/metrics");
 app.MapRawMetricsWebSocket();
 app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
 
-if (config.GetValue("MIGRATE_ON_STARTUP", true))
+if (config.GetValue("MIGRATE_ON_STARTUP", true) && !OpenApiSetup.IsBuildTimeGeneration)
 {
     await app.Services.MigrateDatabaseAsync(TimeSpan.FromSeconds(60), app.Lifetime.ApplicationStopping);
 }

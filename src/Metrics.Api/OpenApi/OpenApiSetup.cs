@@ -1,0 +1,94 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
+
+namespace Metrics.Api.OpenApi;
+
+public static class OpenApiSetup
+{
+    /// <summary>True while the build writes the document: the app is only built, never started, and needs no database.</summary>
+    public static bool IsBuildTimeGeneration { get; } =
+        System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
+
+    public static IServiceCollection AddMetricsOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(options =>
+        {
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "MetricService API",
+                    Version = "v1",
+                    Description = "Ingest, query and downsample training metrics. Metric values are numbers, or the strings "
+                        + "\"NaN\", \"Infinity\" and \"-Infinity\". Every error is an RFC 9457 problem (application/problem+json). "
+                        + "Live updates: SignalR hub /hubs/metrics and WebSocket /ws/metrics/{run_id} (see the README).",
+                };
+                return Task.CompletedTask;
+            });
+            options.AddSchemaTransformer(WireSchemas.TransformAsync);
+            options.AddOperationTransformer((operation, _, _) =>
+            {
+                foreach (var parameter in operation.Parameters ?? [])
+                {
+                    if (parameter is { Name: "order", Schema: OpenApiSchema order })
+                    {
+                        order.Enum = [JsonValue.Create("asc"), JsonValue.Create("desc")];
+                        order.Default = JsonValue.Create("desc");
+                    }
+                }
+
+                // MVC also lists text/plain and text/json; the service reads and answers
+                // application/json, and writes every error as application/problem+json.
+                if (operation.RequestBody?.Content is { } requestContent)
+                {
+                    KeepOnly(requestContent, "application/json");
+                }
+
+                operation.Responses ??= [];
+                foreach (var (status, response) in operation.Responses)
+                {
+                    KeepOnly(response.Content, status[0] is '4' or '5' ? "application/problem+json" : "application/json");
+                }
+
+                // What any request can meet: an unexpected failure, or the database out of reach.
+                AddProblem(operation, StatusCodes.Status500InternalServerError, "Unexpected error (logged with the problem's traceId).");
+                AddProblem(operation, StatusCodes.Status503ServiceUnavailable, "The database cannot be reached; retry after Retry-After seconds.");
+                return Task.CompletedTask;
+            });
+        });
+
+    /// <summary>The document at /openapi/v1.json and Scalar's page for trying requests at /scalar.</summary>
+    public static WebApplication MapMetricsOpenApi(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapScalarApiReference("/scalar", options => options.WithTitle("MetricService API"));
+        return app;
+    }
+
+    private static void KeepOnly(IDictionary<string, OpenApiMediaType>? content, string mediaType)
+    {
+        foreach (var other in content?.Keys.Where(k => k != mediaType).ToList() ?? [])
+        {
+            content!.Remove(other);
+        }
+    }
+
+    private static void AddProblem(OpenApiOperation operation, int status, string description)
+    {
+        var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (operation.Responses!.ContainsKey(key))
+        {
+            return;
+        }
+
+        operation.Responses[key] = new OpenApiResponse
+        {
+            Description = description,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(nameof(ProblemDetails)) },
+            },
+        };
+    }
+}

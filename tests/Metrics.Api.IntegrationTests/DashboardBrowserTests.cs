@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using Metrics.Api.IntegrationTests.Support;
+using Microsoft.Playwright;
+using static Metrics.Api.IntegrationTests.Support.Http;
+using static Microsoft.Playwright.Assertions;
+
+namespace Metrics.Api.IntegrationTests;
+
+/// <summary>The dashboard at / in headless Chromium, against the real service, database and Redis.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private readonly HttpClient _client = browser.Client;
+    private readonly List<string> _pageErrors = [];
+    private IPage _page = null!;
+
+    public async Task InitializeAsync()
+    {
+        _page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        _page.PageError += (_, error) => _pageErrors.Add(error);
+        _page.SetDefaultTimeout(15_000);
+        SetDefaultExpectTimeout(15_000);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _page.CloseAsync();
+        _pageErrors.Should().BeEmpty("the dashboard's script must not throw");
+    }
+
+    // A time ahead of the suite's other runs (except the run-list tests), so the run is listed.
+    private static string At(int second) => new DateTimeOffset(2097, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(second).ToString("O");
+
+    private async Task<Guid> SeedRunAsync(int points)
+    {
+        var run = Guid.NewGuid();
+        await _client.PostBatchAsync(Enumerable.Range(0, points)
+            .SelectMany(i => new[] { Point(run, "loss", i, 1.0 / (i + 1), At(i)), Point(run, "acc", i, i / 100.0, At(i)) })
+            .ToArray());
+        var system = await _client.PostAsync("/api/v1/metrics/system/batch", Json(new
+        {
+            metrics = Enumerable.Range(0, 10).SelectMany(i => new object[]
+            {
+                new { run_id = run, metric_type = "cpu", value = 50 + i, time = At(i * 10) },
+                new { run_id = run, metric_type = "gpu_util", value = 90 - i, time = At(i * 10), metadata = new { gpu = 0 } },
+                new { run_id = run, metric_type = "gpu_util", value = 80 - i, time = At(i * 10), metadata = new { gpu = 1 } },
+            }).ToArray(),
+        }));
+        system.IsSuccessStatusCode.Should().BeTrue(await system.Content.ReadAsStringAsync());
+        return run;
+    }
+
+    private ILocator Chart(string metric) => _page.Locator($".chart[data-metric=\"{metric}\"]");
+
+    private async Task OpenFromRunListAsync(Guid run)
+    {
+        await _page.GotoAsync(_client.BaseAddress!.ToString());
+        await _page.Locator($"#runs li[data-run-id=\"{run}\"]").ClickAsync();
+        await Expect(_page.Locator("#conn-state")).ToHaveTextAsync("connected");
+    }
+
+    private Task ScreenshotAsync(string name) =>
+        _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotFolder, $"{name}.png"), FullPage = true });
+
+    [Fact]
+    public async Task A_run_picked_from_the_list_shows_a_chart_per_metric_and_its_system_metrics()
+    {
+        var run = await SeedRunAsync(40);
+
+        await OpenFromRunListAsync(run);
+
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "40");
+        await Expect(Chart("acc")).ToHaveAttributeAsync("data-points", "40");
+        await Expect(Chart("loss").Locator(".latest")).ToHaveTextAsync("0.025");
+        await Expect(_page.Locator(".chart[data-metric]")).ToHaveCountAsync(2);
+        await Expect(Chart("loss").Locator("canvas")).ToBeVisibleAsync();
+        await Expect(_page.Locator("#system .chart[data-type=\"cpu\"]")).ToHaveAttributeAsync("data-points", "10");
+        await Expect(_page.Locator("#system .chart[data-type=\"gpu_util\"] .u-legend")).ToContainTextAsync("gpu 1");
+        _page.Url.Should().EndWith($"#run={run}", "the address can be bookmarked and shared");
+        await ScreenshotAsync("dashboard-run");
+    }
+
+    [Fact]
+    public async Task New_points_written_through_rest_appear_live_and_a_paused_connection_is_backfilled()
+    {
+        var run = await SeedRunAsync(40);
+        await OpenFromRunListAsync(run);
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "40");
+
+        await _client.PostBatchAsync(Point(run, "loss", 40, 0.123, At(40)));
+
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "41");
+        await Expect(Chart("loss").Locator(".latest")).ToHaveTextAsync("0.123");
+        await Expect(Chart("acc")).ToHaveAttributeAsync("data-points", "40");
+
+        // Stop the live connection, write while it is down, and start it again.
+        await _page.Locator("#live-toggle").ClickAsync();
+        await Expect(_page.Locator("#conn-state")).ToHaveTextAsync("paused");
+        await _client.PostBatchAsync(Enumerable.Range(41, 5).Select(i => Point(run, "loss", i, i, At(i))).ToArray());
+        await _client.PostBatchAsync(Point(run, "lr", 1, 0.001, At(41)));
+        await Task.Delay(1000);
+        (await Chart("loss").GetAttributeAsync("data-points")).Should().Be("41", "nothing arrives while the connection is stopped");
+        await ScreenshotAsync("dashboard-paused");
+
+        await _page.Locator("#live-toggle").ClickAsync();
+
+        await Expect(_page.Locator("#conn-state")).ToHaveTextAsync("connected");
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "46");
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-last-step", "45");
+        await Expect(Chart("lr")).ToHaveAttributeAsync("data-points", "1");
+
+        // And live again after the restart, including a value JSON cannot write as a number.
+        await _client.PostBatchAsync(Point(run, "loss", 46, "NaN", At(46)));
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "47");
+        await Expect(Chart("loss").Locator(".latest")).ToHaveTextAsync("NaN");
+        await ScreenshotAsync("dashboard-backfilled");
+    }
+
+    [Fact]
+    public async Task A_burst_of_batches_redraws_a_chart_at_most_about_ten_times_a_second()
+    {
+        var run = await SeedRunAsync(10);
+        await OpenFromRunListAsync(run);
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "10");
+        var drawsBefore = int.Parse((await Chart("loss").GetAttributeAsync("data-draws"))!);
+
+        var clock = Stopwatch.StartNew();
+        for (var step = 10; step < 70; step++)
+        {
+            await _client.PostBatchAsync(Point(run, "loss", step, step * 0.01, At(step)));
+        }
+
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "70");
+        var elapsed = clock.Elapsed;
+        var draws = int.Parse((await Chart("loss").GetAttributeAsync("data-draws"))!) - drawsBefore;
+
+        // 60 batches, each delivered on its own; one redraw per 100 ms tick at most.
+        draws.Should().BeGreaterThan(0).And.BeLessThanOrEqualTo((int)(elapsed.TotalMilliseconds / 100) + 2, $"60 batches arrived in {elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task The_time_axis_and_an_unknown_or_malformed_run_id_are_handled()
+    {
+        var run = await SeedRunAsync(20);
+        await OpenFromRunListAsync(run);
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "20");
+
+        await _page.Locator("#x-axis").SelectOptionAsync("time");
+        await Expect(Chart("loss").Locator(".u-legend")).ToContainTextAsync("time");
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "20");
+
+        await _page.Locator("#run-input").FillAsync("not-a-run");
+        await _page.Locator("#run-form button").ClickAsync();
+        await Expect(_page.Locator("#message")).ToContainTextAsync("is not a run id");
+
+        await _page.Locator("#run-input").FillAsync(Guid.NewGuid().ToString());
+        await _page.Locator("#run-form button").ClickAsync();
+        await Expect(_page.Locator("#message")).ToContainTextAsync("no metrics yet");
+        await Expect(_page.Locator(".chart[data-metric]")).ToHaveCountAsync(0);
+    }
+}
