@@ -11,6 +11,8 @@ public static class OpenApiSetup
     public static bool IsBuildTimeGeneration { get; } =
         System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
 
+    private const string SortOrder = "SortOrder";
+
     public static IServiceCollection AddMetricsOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(options =>
         {
@@ -24,6 +26,16 @@ public static class OpenApiSetup
                         + "\"NaN\", \"Infinity\" and \"-Infinity\". Every error is an RFC 9457 problem (application/problem+json). "
                         + "Live updates: SignalR hub /hubs/metrics and WebSocket /ws/metrics/{run_id} (see the README).",
                 };
+                // One shared type for every 'order' parameter, so generated clients get one enum.
+                document.Components ??= new OpenApiComponents();
+                document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+                document.Components.Schemas[SortOrder] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Enum = [JsonValue.Create("asc"), JsonValue.Create("desc")],
+                    Default = JsonValue.Create("desc"),
+                    Description = "Order of the points: by time (then step), newest first unless 'asc'.",
+                };
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer(WireSchemas.TransformAsync);
@@ -31,10 +43,9 @@ public static class OpenApiSetup
             {
                 foreach (var parameter in operation.Parameters ?? [])
                 {
-                    if (parameter is { Name: "order", Schema: OpenApiSchema order })
+                    if (parameter is OpenApiParameter { Name: "order" } order)
                     {
-                        order.Enum = [JsonValue.Create("asc"), JsonValue.Create("desc")];
-                        order.Default = JsonValue.Create("desc");
+                        order.Schema = new OpenApiSchemaReference(SortOrder);
                     }
                 }
 

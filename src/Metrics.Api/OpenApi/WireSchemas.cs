@@ -86,23 +86,16 @@ internal static class WireSchemas
         return Task.CompletedTask;
     }
 
-    // number | "NaN" | "Infinity" | "-Infinity" (| null): exactly what System.Text.Json writes with
-    // named floating-point literals allowed, so generators type it as a number union.
+    // A number, or a string that can only be "NaN", "Infinity" or "-Infinity" ('pattern' applies to
+    // strings alone): exact JSON Schema, and generators still type it as a number (C#: double;
+    // TypeScript: number | string). An anyOf of number and a string enum would be as exact, but
+    // NSwag turns anyOf into an empty class.
     private static void NamedFloat(OpenApiSchema schema, bool nullable)
     {
-        schema.Type = null;
-        schema.Format = null;
-        schema.Pattern = null;
-        schema.AnyOf =
-        [
-            new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double" },
-            new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("NaN"), JsonValue.Create("Infinity"), JsonValue.Create("-Infinity")] },
-        ];
-        if (nullable)
-        {
-            schema.AnyOf.Add(new OpenApiSchema { Type = JsonSchemaType.Null });
-        }
-
+        schema.Type = nullable ? JsonSchemaType.Number | JsonSchemaType.String | JsonSchemaType.Null : JsonSchemaType.Number | JsonSchemaType.String;
+        schema.Format = "double";
+        schema.Pattern = "^(NaN|Infinity|-Infinity)$";
+        schema.AnyOf = null;
         schema.Description ??= NamedFloats;
     }
 
@@ -118,11 +111,7 @@ internal static class WireSchemas
         {
             Describe(schema, name, property =>
             {
-                if (property.AnyOf is { } union)
-                {
-                    property.AnyOf = union.Where(s => s.Type != JsonSchemaType.Null).ToList();
-                }
-                else if (property.Type is { } t)
+                if (property.Type is { } t)
                 {
                     property.Type = t & ~JsonSchemaType.Null;
                 }
