@@ -139,6 +139,25 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
     }
 
     [Fact]
+    public async Task With_many_metrics_only_charts_near_the_viewport_load_and_the_rest_load_on_scrolling()
+    {
+        var run = Guid.NewGuid();
+        await _client.PostBatchAsync(Enumerable.Range(0, 40)
+            .SelectMany(m => Enumerable.Range(0, 5).Select(i => Point(run, $"m{m:00}", i, m + (i * 0.1), At(i))))
+            .ToArray());
+        await _page.GotoAsync($"{_client.BaseAddress}#run={run}");
+
+        await Expect(_page.Locator(".chart[data-metric]")).ToHaveCountAsync(40);
+        await Expect(Chart("m00")).ToHaveAttributeAsync("data-points", "5");
+        (await Chart("m39").GetAttributeAsync("data-points")).Should().BeNull("a chart far below the fold has not loaded");
+
+        await Chart("m39").ScrollIntoViewIfNeededAsync();
+
+        await Expect(Chart("m39")).ToHaveAttributeAsync("data-points", "5");
+        await Expect(Chart("m39").Locator(".latest")).ToHaveTextAsync("39.4");
+    }
+
+    [Fact]
     public async Task The_time_axis_and_an_unknown_or_malformed_run_id_are_handled()
     {
         var run = await SeedRunAsync(20);

@@ -7,7 +7,8 @@ const REDRAW_MS = 100;              // each chart redraws at most ~10 times a se
 const MAX_LIVE_POINTS = POINTS * 2; // raw live points kept before the chart is downsampled again
 const BACKFILL_LIMIT = 5000;        // missed points fetched one by one; more reloads the chart
 const SYSTEM_POLL_MS = 5000;
-const LOADS_AT_ONCE = 4;
+const LOADS_AT_ONCE = 6;            // the browser's connections per host
+const LOAD_MARGIN = '800px 0px';    // charts this close to the viewport load; others wait
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const $ = id => document.getElementById(id);
@@ -55,6 +56,11 @@ function formatValue(v) {
   if (!Number.isFinite(v)) return String(v);
   const abs = Math.abs(v);
   return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? v.toExponential(4) : String(+v.toPrecision(6));
+}
+
+function formatTick(v) {
+  const abs = Math.abs(v);
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? v.toExponential(1) : String(+v.toPrecision(4));
 }
 
 /**
@@ -148,6 +154,22 @@ class MetricChart {
     this.element.querySelector('.name').textContent = name;
     container.append(this.element);
     this.plot = null;
+    this.loadRequested = false;
+    this.element.chart = this;
+    nearViewport.observe(this.element);
+  }
+
+  /** Loads the history once the chart comes near the viewport; 50 charts need not load at once. */
+  requestLoad() {
+    if (this.loadRequested) return;
+    this.loadRequested = true;
+    loader.queue.push(this);
+    pumpLoads();
+  }
+
+  dispose() {
+    nearViewport.unobserve(this.element);
+    this.plot?.destroy();
   }
 
   async reload() {
@@ -160,28 +182,32 @@ class MetricChart {
   }
 
   /**
-   * Holds live points back from now on and returns the last step shown, so a backfill started
-   * later still fetches from before the first point after a gap.
+   * Holds live points back (they queue in `pending`) until the backfill that follows is done, so
+   * the last step shown stays where it was when a gap was noticed.
    */
   hold() {
     this.syncs++;
-    return this.data.lastStep;
   }
 
-  /** Fetches the points after step `from` (from hold()); reloads when too many were missed. */
-  async backfill(from) {
-    if (from === null) {
-      await this.reload();
-      this.release();
+  /** After hold(): fetches the points after the last step shown; reloads when too many were missed. */
+  async backfill() {
+    if (!this.loadRequested) {
+      this.release(); // not loaded yet: its first load will bring everything
       return;
     }
     let reload = false;
     await this.sync(async () => {
+      // Runs after any load in flight; nothing live was applied since hold().
+      const from = this.data.lastStep;
+      if (from === null) {
+        reload = true;
+        return () => -Infinity;
+      }
       const url = `${API}/runs/${state.runId}/metrics/${encode(this.name)}?min_step=${from + 1}&order=asc&limit=${BACKFILL_LIMIT}`;
       const response = await getJson(url);
       reload = response.metrics.length >= BACKFILL_LIMIT;
       for (const m of response.metrics) {
-        this.data.addPoint(m);
+        this.added(this.data.addPoint(m));
       }
       return () => -Infinity; // pending points are deduplicated by identity instead
     });
@@ -201,7 +227,7 @@ class MetricChart {
       const coveredUpTo = await fetchData();
       const limit = coveredUpTo(this.data.lastStep ?? -Infinity);
       for (const m of this.pending) {
-        if (m.step !== null && m.step > limit) this.data.addPoint(m);
+        if (m.step !== null && m.step > limit) this.added(this.data.addPoint(m));
       }
     } catch (error) {
       this.element.querySelector('.sub').textContent = `could not load: ${error.message}`;
@@ -211,6 +237,12 @@ class MetricChart {
     }
   }
 
+  /** Counts a point shown for the first time into the stored total. */
+  added(isNew) {
+    if (isNew) this.total = (this.total ?? 0) + 1;
+    return isNew;
+  }
+
   /** Ends a hold() or sync(); the last one out drops the queue, whose points are applied by now. */
   release() {
     this.syncs--;
@@ -218,16 +250,18 @@ class MetricChart {
   }
 
   addLive(metric) {
+    if (!this.loadRequested) return; // the first load will include it
     if (this.syncs > 0) {
       this.pending.push(metric);
       return;
     }
-    if (this.data.addPoint(metric)) this.dirty = true;
+    if (this.added(this.data.addPoint(metric))) this.dirty = true;
     if (this.data.liveCount > MAX_LIVE_POINTS) this.reload();
   }
 
   draw() {
     this.dirty = false;
+    if (!this.loadRequested) return; // far from the viewport: drawn once it has loaded
     const columns = this.data.columns(state.xAxis);
     const width = Math.max(200, this.element.clientWidth - 16);
     if (!this.plot || this.plot.axisKind !== state.xAxis) {
@@ -242,7 +276,7 @@ class MetricChart {
     const latest = this.data.latest;
     this.element.querySelector('.latest').textContent = latest ? formatValue(latest.value) : '';
     this.element.querySelector('.sub').textContent =
-      latest ? `step ${latest.step} · ${this.total ?? 0} points stored, ${this.data.steps.length} shown` : 'no points';
+      latest ? `step ${latest.step} · ${(this.total ?? 0).toLocaleString()} points stored, ${this.data.steps.length} shown` : 'no points';
     Object.assign(this.element.dataset, {
       points: String(this.data.steps.length),
       lastStep: String(latest?.step ?? ''),
@@ -257,7 +291,7 @@ function chartOptions(width, timeAxis) {
     width,
     height: 200,
     scales: { x: { time: timeAxis }, flag: { range: [0, 1] } },
-    axes: [{}, { size: 64, values: (_, ticks) => ticks.map(formatValue) }],
+    axes: [{}, { size: 64, values: (_, ticks) => ticks.map(formatTick) }],
     legend: { live: true },
     series: [
       { label: timeAxis ? 'time' : 'step' },
@@ -269,6 +303,26 @@ function chartOptions(width, timeAxis) {
     bands: [{ series: [3, 2], fill: 'rgba(36,99,235,0.12)' }],
   };
 }
+
+const loader = { queue: [], active: 0 };
+
+function pumpLoads() {
+  while (loader.active < LOADS_AT_ONCE && loader.queue.length) {
+    const chart = loader.queue.shift();
+    if (state.charts.get(chart.name) !== chart) continue; // the run changed meanwhile
+    loader.active++;
+    chart.reload().finally(() => {
+      loader.active--;
+      pumpLoads();
+    });
+  }
+}
+
+const nearViewport = new IntersectionObserver(entries => {
+  for (const entry of entries) {
+    if (entry.isIntersecting) entry.target.chart.requestLoad();
+  }
+}, { rootMargin: LOAD_MARGIN });
 
 // Every chart that changed is redrawn on this one clock, so a chart redraws at most
 // 1000 / REDRAW_MS times a second however fast points arrive.
@@ -307,7 +361,7 @@ connection.on('metrics', message => {
       names.add(metric.metric_name);
     }
   }
-  for (const name of names) addChart(name).reload();
+  for (const name of names) addChart(name); // loads when near the viewport
 });
 connection.onreconnecting(() => setConnectionState('reconnecting'));
 connection.onreconnected(async () => {
@@ -327,6 +381,7 @@ async function connect() {
     await connection.start();
     setConnectionState('connected');
     await subscribe();
+    backfillAll(); // what was written before the subscription took effect
   } catch {
     setConnectionState('disconnected');
     if (!state.paused) setTimeout(connect, 5000);
@@ -345,12 +400,13 @@ async function backfillAll() {
   const runId = state.runId;
   if (!runId) return;
   // Synchronously, before the batch that revealed the gap is applied.
-  const held = [...state.charts.values()].map(chart => [chart, chart.hold()]);
-  await pool(held, LOADS_AT_ONCE, ([chart, from]) => chart.backfill(from));
+  const held = [...state.charts.values()];
+  held.forEach(chart => chart.hold());
+  await pool(held, LOADS_AT_ONCE, chart => chart.backfill());
   try {
     const names = (await getJson(`${API}/runs/${runId}/metric-names`)).metric_names;
     if (runId !== state.runId) return;
-    await pool(names.filter(n => !state.charts.has(n)).map(addChart), LOADS_AT_ONCE, c => c.reload());
+    names.filter(n => !state.charts.has(n)).forEach(addChart);
   } catch (error) {
     showMessage(`Could not refresh the run: ${error.message}`);
   }
@@ -362,18 +418,20 @@ $('live-toggle').addEventListener('click', async () => {
   if (state.paused) {
     await connection.stop();
   } else {
-    await connect();
-    await backfillAll();
+    await connect(); // subscribes and fetches what was written meanwhile
   }
 });
 
 // ---- runs ----------------------------------------------------------------------------------
 
 function addChart(name) {
+  const existing = state.charts.get(name);
+  if (existing) return existing; // a live batch may have brought it first
   const chart = new MetricChart(name, $('charts'));
   state.charts.set(name, chart);
   // Keep charts in name order whatever order they were discovered in.
-  [...state.charts.keys()].sort().forEach(n => $('charts').append(state.charts.get(n).element));
+  const next = [...state.charts.keys()].sort().find(n => n > name);
+  if (next) $('charts').insertBefore(chart.element, state.charts.get(next).element);
   return chart;
 }
 
@@ -387,7 +445,7 @@ async function openRun(runId) {
   if (state.runId && connection.state === signalR.HubConnectionState.Connected) {
     await connection.invoke('UnsubscribeFromRun', state.runId).catch(() => {});
   }
-  for (const chart of state.charts.values()) chart.plot?.destroy();
+  for (const chart of state.charts.values()) chart.dispose();
   state.charts.clear();
   $('charts').replaceChildren();
   $('system').replaceChildren();
@@ -405,8 +463,7 @@ async function openRun(runId) {
   try {
     const names = (await getJson(`${API}/runs/${runId}/metric-names`)).metric_names;
     if (!names.length) showMessage('This run has no metrics yet; charts appear as points arrive.');
-    const charts = names.map(addChart);
-    await pool(charts, LOADS_AT_ONCE, c => c.reload());
+    names.forEach(addChart); // each loads when it comes near the viewport
   } catch (error) {
     showMessage(`Could not load the run: ${error.message}`);
   }
@@ -519,7 +576,7 @@ new ResizeObserver(() => {
 
 loadRuns();
 setInterval(loadRuns, 15000);
-connect().then(() => {
-  const fromHash = /^#run=(.+)$/.exec(location.hash);
-  if (fromHash) openRun(decodeURIComponent(fromHash[1]));
-});
+// The run's history loads while the connection is made; connecting subscribes and backfills.
+connect();
+const fromHash = /^#run=(.+)$/.exec(location.hash);
+if (fromHash) openRun(decodeURIComponent(fromHash[1]));

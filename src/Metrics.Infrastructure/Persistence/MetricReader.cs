@@ -155,14 +155,15 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
 
         // Explicit NULLS placement matches ux_metrics_identity (step DESC NULLS LAST, time DESC), so
         // both ends are one index probe rather than a sort of the range.
-        var first = await db.Metrics.FromSql($"""
+        // (ToList: the LIMIT 1 is in the SQL; FirstOrDefault would make EF warn on every call.)
+        var first = (await db.Metrics.FromSql($"""
             SELECT * FROM metrics WHERE run_id = {runId} AND metric_name = {metricName} AND step BETWEEN {lo} AND {hi}
             ORDER BY step ASC NULLS FIRST, time ASC LIMIT 1
-            """).FirstOrDefaultAsync(cancellationToken);
-        var last = await db.Metrics.FromSql($"""
+            """).ToListAsync(cancellationToken)).FirstOrDefault();
+        var last = (await db.Metrics.FromSql($"""
             SELECT * FROM metrics WHERE run_id = {runId} AND metric_name = {metricName} AND step BETWEEN {lo} AND {hi}
             ORDER BY step DESC NULLS LAST, time DESC LIMIT 1
-            """).FirstOrDefaultAsync(cancellationToken);
+            """).ToListAsync(cancellationToken)).FirstOrDefault();
         return new DownsampledSeries(buckets.Sum(b => b.Count), buckets, first, last);
     }
 
