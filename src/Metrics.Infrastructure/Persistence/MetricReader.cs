@@ -144,11 +144,10 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
             return new DownsampledSeries(0, [], null, null);
         }
 
-        // Long ranges (at least two 64-step blocks per bucket) read the rollups, plus the raw
-        // points of partly covered edge blocks; short ranges read the raw points.
-        var useRollups = (double)hi - lo + 1 >= (double)points * MetricRollup.BlockSteps * 2;
-        var buckets = useRollups
-            ? await ReadRollupBucketsAsync(runId, metricName, lo, hi, points, magnitude.Value, cancellationToken)
+        // Long ranges read block rollups (plus the raw points of partly covered edge blocks); short
+        // ranges read the raw points.
+        var buckets = RollupLevel.Choose(lo, hi, points) is { } level
+            ? await ReadRollupBucketsAsync(runId, metricName, lo, hi, level, magnitude.Value, cancellationToken)
             : await db.Database.SqlQuery<StepBucket>(FormattableStringFactory.Create(
                 RawBucketsSql.Replace("{avg}", magnitude < 1e300 ? "avg(value)" : "avg(value::numeric)", StringComparison.Ordinal),
                 runId, metricName, lo, hi, points)).ToListAsync(cancellationToken);
@@ -240,13 +239,13 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
         """;
 
     // The parts of [lo, hi] ({2}, {3}) in any order: blocks {4}..{5} lie wholly inside it and come
-    // from metric_rollups, the points of the partly covered edge blocks ({2}..{6} and {7}..{3}) from
+    // from the level's rollup table, the points of the partly covered edge blocks ({2}..{6} and {7}..{3}) from
     // metrics, each as a one-point part. A part's mean is finite; {mean} is float8 arithmetic unless
     // the series holds values so large that only numeric can sum them.
     private const string RollupPartsSql = """
         SELECT r.first_step AS "FirstStep", r.last_step AS "LastStep", r.count AS "Count", r.finite_count AS "FiniteCount",
                r.min_value AS "Min", r.max_value AS "Max", {mean} AS "Mean", r.last_value AS "LastValue", r.last_time AS "LastTime"
-        FROM metric_rollups r
+        FROM {table} r
         WHERE r.run_id = {0} AND r.metric_name = {1} AND r.block BETWEEN {4} AND {5}
         UNION ALL
         SELECT m.step, m.step, 1, CASE WHEN m.finite THEN 1 ELSE 0 END, CASE WHEN m.finite THEN m.value END,
@@ -256,27 +255,63 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
         """;
 
     // Bucketing happens here rather than in SQL: an ordered "last value" aggregate and the sort by
-    // bucket cost PostgreSQL more than twice the reading itself. A bucket takes the parts that
-    // start in it (the same float8 formula as the raw path), so bucket edges fall on block edges;
-    // min, max, counts and the first and last points stay exact.
+    // bucket cost PostgreSQL about as much again as reading the rows. Buckets are whole blocks, so
+    // each part (a block, or an edge point) falls in exactly one; min, max, counts and the first
+    // and last points stay exact.
     private async Task<List<StepBucket>> ReadRollupBucketsAsync(
-        Guid runId, string metricName, long lo, long hi, int points, double magnitude, CancellationToken cancellationToken)
+        Guid runId, string metricName, long lo, long hi, RollupLevel level, double magnitude, CancellationToken cancellationToken)
     {
-        var firstFull = (lo + MetricRollup.BlockSteps - 1) >> MetricRollup.BlockShift;
-        var lastFull = ((hi + 1) >> MetricRollup.BlockShift) - 1;
+        var firstFull = (lo + level.BlockSteps - 1) >> level.Shift;
+        var lastFull = ((hi + 1) >> level.Shift) - 1;
         var mean = magnitude < 1e300 ? "r.finite_sum::float8 / nullif(r.finite_count, 0)" : "(r.finite_sum / nullif(r.finite_count, 0))::float8";
         var sql = FormattableStringFactory.Create(
-            RollupPartsSql.Replace("{mean}", mean, StringComparison.Ordinal), runId, metricName, lo, hi, firstFull, lastFull,
-            (firstFull << MetricRollup.BlockShift) - 1, (lastFull + 1) << MetricRollup.BlockShift);
+            RollupPartsSql.Replace("{mean}", mean, StringComparison.Ordinal).Replace("{table}", level.Table, StringComparison.Ordinal),
+            runId, metricName, lo, hi, firstFull, lastFull, (firstFull << level.Shift) - 1, (lastFull + 1) << level.Shift);
 
-        var acc = new BucketAccumulator?[points];
+        var acc = new SortedDictionary<long, BucketAccumulator>();
         await foreach (var part in db.Database.SqlQuery<RollupPart>(sql).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            var index = (int)Math.Min(Math.Floor(((double)part.FirstStep - lo) * points / ((double)hi - lo + 1)), points - 1);
-            (acc[index] ??= new BucketAccumulator()).Add(part);
+            var index = (part.FirstStep - level.Origin) / level.BucketSteps;
+            if (!acc.TryGetValue(index, out var bucket))
+            {
+                acc[index] = bucket = new BucketAccumulator();
+            }
+
+            bucket.Add(part);
         }
 
-        return acc.Where(a => a is not null).Select(a => a!.ToBucket()).ToList();
+        return acc.Values.Select(a => a.ToBucket()).ToList();
+    }
+
+    /// <summary>
+    /// A rollup level for a downsample: buckets of <see cref="BucketSteps"/> steps (a whole number
+    /// of blocks) counted from <see cref="Origin"/>, the block edge at or below the range's start.
+    /// </summary>
+    private sealed record RollupLevel(int Shift, string Table, long Origin, long BucketSteps)
+    {
+        public long BlockSteps => 1L << Shift;
+
+        /// <summary>
+        /// The coarsest level whose block-aligned buckets still number at least 2/3 of those asked
+        /// for (1024-step blocks: a 1,000,000-point series in 500 buckets reads ~1,000 rows); null
+        /// when a bucket would span fewer than two 64-step blocks, where raw points are cheaper.
+        /// </summary>
+        public static RollupLevel? Choose(long lo, long hi, int points)
+        {
+            foreach (var (shift, table) in new[] { (MetricCoarseRollup.BlockShift, "metric_rollups_coarse"), (MetricRollup.BlockShift, "metric_rollups") })
+            {
+                var block = 1L << shift;
+                var origin = lo >> shift << shift;
+                var perBucket = ((double)hi - origin + 1) / points;
+                var width = (long)Math.Ceiling(perBucket / block) * block;
+                if ((double)hi - lo + 1 >= 2.0 * block && width >= 2 * MetricRollup.BlockSteps && width <= perBucket * 1.5)
+                {
+                    return new RollupLevel(shift, table, origin, width);
+                }
+            }
+
+            return null;
+        }
     }
 
     private sealed class RollupPart

@@ -6,7 +6,8 @@ internal static class SummarySql
     /// <summary>
     /// One statement: insert the staged points (sorted, so concurrent batches lock index entries
     /// and summary rows in the same order and cannot deadlock), aggregate what was really inserted
-    /// per series (and per 64-step block), merge that into the series' summary (and rollups), and
+    /// per series (and per 64- and 1024-step block), merge that into the series' summary (and both
+    /// rollup levels), and
     /// return the inserted points' identities.
     /// </summary>
     public const string InsertMetrics = """
@@ -66,10 +67,9 @@ internal static class SummarySql
                 latest_time = CASE WHEN {0} THEN EXCLUDED.latest_time ELSE s.latest_time END,
                 latest_value = CASE WHEN {0} THEN EXCLUDED.latest_value ELSE s.latest_value END,
                 latest_metadata = CASE WHEN {0} THEN EXCLUDED.latest_metadata ELSE s.latest_metadata END
-        ), rolled AS (
-            INSERT INTO metric_rollups AS r (run_id, metric_name, block, count, finite_count, min_value, max_value, finite_sum,
-                first_step, last_step, last_time, last_value)
-            SELECT b.run_id, b.metric_name, b.block, b.n, b.finite_n, b.min_v, b.max_v, b.sum_v, b.first_s, l.step, l.time, l.value
+        ), fine AS (
+            SELECT b.run_id, b.metric_name, b.block, b.n, b.finite_n, b.min_v, b.max_v, b.sum_v, b.first_s,
+                   l.step AS last_s, l.time AS last_t, l.value AS last_v
             FROM (
                 SELECT run_id, metric_name, step >> 6 AS block, count(*) AS n,
                        count(*) FILTER (WHERE finite) AS finite_n,
@@ -86,21 +86,31 @@ internal static class SummarySql
                 WHERE step IS NOT NULL
                 ORDER BY run_id, metric_name, step >> 6, step DESC, time DESC
             ) l USING (run_id, metric_name, block)
-            ORDER BY b.run_id, b.metric_name, b.block
-            ON CONFLICT (run_id, metric_name, block) DO UPDATE SET
-                count = r.count + EXCLUDED.count,
-                finite_count = r.finite_count + EXCLUDED.finite_count,
-                min_value = LEAST(r.min_value, EXCLUDED.min_value),
-                max_value = GREATEST(r.max_value, EXCLUDED.max_value),
-                finite_sum = CASE
-                    WHEN r.finite_sum IS NULL THEN EXCLUDED.finite_sum
-                    WHEN EXCLUDED.finite_sum IS NULL THEN r.finite_sum
-                    ELSE r.finite_sum + EXCLUDED.finite_sum
-                END,
-                first_step = LEAST(r.first_step, EXCLUDED.first_step),
-                last_step = GREATEST(r.last_step, EXCLUDED.last_step),
-                last_time = CASE WHEN (EXCLUDED.last_step, EXCLUDED.last_time) > (r.last_step, r.last_time) THEN EXCLUDED.last_time ELSE r.last_time END,
-                last_value = CASE WHEN (EXCLUDED.last_step, EXCLUDED.last_time) > (r.last_step, r.last_time) THEN EXCLUDED.last_value ELSE r.last_value END
+        ), rolled AS (
+            INSERT INTO metric_rollups AS r (run_id, metric_name, block, count, finite_count, min_value, max_value, finite_sum,
+                first_step, last_step, last_time, last_value)
+            SELECT run_id, metric_name, block, n, finite_n, min_v, max_v, sum_v, first_s, last_s, last_t, last_v
+            FROM fine
+            ORDER BY run_id, metric_name, block
+            {rollup_merge}
+        ), coarse AS (
+            -- The batch's 64-step blocks folded into 1024-step ones (block >> 4).
+            INSERT INTO metric_rollups_coarse AS r (run_id, metric_name, block, count, finite_count, min_value, max_value, finite_sum,
+                first_step, last_step, last_time, last_value)
+            SELECT g.run_id, g.metric_name, g.block, g.n, g.finite_n, g.min_v, g.max_v, g.sum_v, g.first_s, l.last_s, l.last_t, l.last_v
+            FROM (
+                SELECT run_id, metric_name, block >> 4 AS block, sum(n)::bigint AS n, sum(finite_n)::bigint AS finite_n,
+                       min(min_v) AS min_v, max(max_v) AS max_v, sum(sum_v) AS sum_v, min(first_s) AS first_s
+                FROM fine
+                GROUP BY run_id, metric_name, block >> 4
+            ) g
+            JOIN (
+                SELECT DISTINCT ON (run_id, metric_name, block >> 4) run_id, metric_name, block >> 4 AS block, last_s, last_t, last_v
+                FROM fine
+                ORDER BY run_id, metric_name, block >> 4, last_s DESC, last_t DESC
+            ) l USING (run_id, metric_name, block)
+            ORDER BY g.run_id, g.metric_name, g.block
+            {rollup_merge}
         )
         SELECT run_id, metric_name, step, time FROM ins
         """;
@@ -114,5 +124,25 @@ internal static class SummarySql
         END)
         """;
 
-    public static readonly string InsertMetricsStatement = InsertMetrics.Replace("{0}", NewLatestWins, StringComparison.Ordinal);
+    /// <summary>How a batch's block aggregate merges into a stored one (either rollup level).</summary>
+    public const string RollupMerge = """
+        ON CONFLICT (run_id, metric_name, block) DO UPDATE SET
+                count = r.count + EXCLUDED.count,
+                finite_count = r.finite_count + EXCLUDED.finite_count,
+                min_value = LEAST(r.min_value, EXCLUDED.min_value),
+                max_value = GREATEST(r.max_value, EXCLUDED.max_value),
+                finite_sum = CASE
+                    WHEN r.finite_sum IS NULL THEN EXCLUDED.finite_sum
+                    WHEN EXCLUDED.finite_sum IS NULL THEN r.finite_sum
+                    ELSE r.finite_sum + EXCLUDED.finite_sum
+                END,
+                first_step = LEAST(r.first_step, EXCLUDED.first_step),
+                last_step = GREATEST(r.last_step, EXCLUDED.last_step),
+                last_time = CASE WHEN (EXCLUDED.last_step, EXCLUDED.last_time) > (r.last_step, r.last_time) THEN EXCLUDED.last_time ELSE r.last_time END,
+                last_value = CASE WHEN (EXCLUDED.last_step, EXCLUDED.last_time) > (r.last_step, r.last_time) THEN EXCLUDED.last_value ELSE r.last_value END
+        """;
+
+    public static readonly string InsertMetricsStatement = InsertMetrics
+        .Replace("{0}", NewLatestWins, StringComparison.Ordinal)
+        .Replace("{rollup_merge}", RollupMerge, StringComparison.Ordinal);
 }

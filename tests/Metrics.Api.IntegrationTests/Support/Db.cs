@@ -25,6 +25,33 @@ internal static class Db
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Rows of the run's 1024-step rollups that differ from the 64-step rollups folded 16 to one
+    /// (what the migration's backfill computes), in either direction; 0 when both levels agree.
+    /// </summary>
+    public static async Task<long> CoarseRollupMismatchesAsync(Guid run) =>
+        await ScalarAsync<long>("""
+            WITH folded AS (
+                SELECT g.run_id, g.metric_name, g.block, g.n AS count, g.finite_n AS finite_count, g.min_v AS min_value,
+                       g.max_v AS max_value, g.sum_v AS finite_sum, g.first_s AS first_step, l.last_step, l.last_time, l.last_value
+                FROM (
+                    SELECT run_id, metric_name, block >> 4 AS block, sum(count)::bigint AS n, sum(finite_count)::bigint AS finite_n,
+                           min(min_value) AS min_v, max(max_value) AS max_v, sum(finite_sum) AS sum_v, min(first_step) AS first_s
+                    FROM metric_rollups WHERE run_id = @run
+                    GROUP BY run_id, metric_name, block >> 4
+                ) g
+                JOIN (
+                    SELECT DISTINCT ON (run_id, metric_name, block >> 4) run_id, metric_name, block >> 4 AS block, last_step, last_time, last_value
+                    FROM metric_rollups WHERE run_id = @run
+                    ORDER BY run_id, metric_name, block >> 4, last_step DESC, last_time DESC
+                ) l USING (run_id, metric_name, block)
+            ), coarse AS (
+                SELECT run_id, metric_name, block, count, finite_count, min_value, max_value, finite_sum, first_step, last_step, last_time, last_value
+                FROM metric_rollups_coarse WHERE run_id = @run
+            )
+            SELECT count(*) FROM ((SELECT * FROM folded EXCEPT ALL SELECT * FROM coarse) UNION ALL (SELECT * FROM coarse EXCEPT ALL SELECT * FROM folded)) d
+            """, run);
+
     private static async Task<T> ScalarAsync<T>(string sql, Guid run)
     {
         await using var connection = new NpgsqlConnection(TestEnvironment.DatabaseConnectionString);

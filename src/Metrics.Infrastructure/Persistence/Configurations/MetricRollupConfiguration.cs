@@ -5,9 +5,21 @@ namespace Metrics.Infrastructure.Persistence.Configurations;
 
 internal sealed class MetricRollupConfiguration : IEntityTypeConfiguration<MetricRollup>
 {
-    public void Configure(EntityTypeBuilder<MetricRollup> builder)
+    public void Configure(EntityTypeBuilder<MetricRollup> builder) => RollupColumns.Configure(builder, "metric_rollups");
+}
+
+internal sealed class MetricCoarseRollupConfiguration : IEntityTypeConfiguration<MetricCoarseRollup>
+{
+    public void Configure(EntityTypeBuilder<MetricCoarseRollup> builder) => RollupColumns.Configure(builder, "metric_rollups_coarse");
+}
+
+/// <summary>Both rollup levels have the same columns.</summary>
+internal static class RollupColumns
+{
+    public static void Configure<T>(EntityTypeBuilder<T> builder, string table)
+        where T : RollupBlock
     {
-        builder.ToTable("metric_rollups");
+        builder.ToTable(table);
         builder.HasKey(r => new { r.RunId, r.MetricName, r.Block });
 
         builder.Property(r => r.RunId).HasColumnName("run_id");

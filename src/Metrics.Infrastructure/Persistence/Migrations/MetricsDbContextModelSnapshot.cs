@@ -95,6 +95,61 @@ namespace Metrics.Infrastructure.Persistence.Migrations
                     b.ToTable("system_metrics", (string)null);
                 });
 
+            modelBuilder.Entity("Metrics.Infrastructure.Persistence.MetricCoarseRollup", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("MetricName")
+                        .HasColumnType("text")
+                        .HasColumnName("metric_name");
+
+                    b.Property<long>("Block")
+                        .HasColumnType("bigint")
+                        .HasColumnName("block");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint")
+                        .HasColumnName("count");
+
+                    b.Property<long>("FiniteCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("finite_count");
+
+                    b.Property<decimal?>("FiniteSum")
+                        .HasColumnType("numeric")
+                        .HasColumnName("finite_sum");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("first_step");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_step");
+
+                    b.Property<DateTime>("LastTime")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("last_time");
+
+                    b.Property<double>("LastValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("last_value");
+
+                    b.Property<double?>("MaxValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("max_value");
+
+                    b.Property<double?>("MinValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("min_value");
+
+                    b.HasKey("RunId", "MetricName", "Block");
+
+                    b.ToTable("metric_rollups_coarse", (string)null);
+                });
+
             modelBuilder.Entity("Metrics.Infrastructure.Persistence.MetricRollup", b =>
                 {
                     b.Property<Guid>("RunId")
