@@ -11,13 +11,10 @@ namespace Metrics.Api.IntegrationTests;
 [Collection(ApiCollection.Name)]
 public sealed class GeneratedTypeScriptClientTests(LiveFixture live) : IClassFixture<LiveFixture>
 {
-    private static readonly string ScriptFolder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../js"));
-
     [Fact]
     public async Task The_generated_client_compiles_and_round_trips_writes_reads_and_problems()
     {
-        File.Exists(Path.Combine(ScriptFolder, "node_modules/openapi-typescript/package.json"))
-            .Should().BeTrue($"the generator is installed in {ScriptFolder} (./build/test runs npm ci there)");
+        NodePackages.ShouldBeInstalled("openapi-typescript");
 
         // Generate from the document this build wrote, then compile: a schema the client cannot
         // express, or a call that no longer matches it, fails here.
@@ -51,7 +48,7 @@ public sealed class GeneratedTypeScriptClientTests(LiveFixture live) : IClassFix
     {
         using var process = Process.Start(new ProcessStartInfo(file, args)
         {
-            WorkingDirectory = ScriptFolder,
+            WorkingDirectory = NodePackages.Folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;

@@ -9,18 +9,15 @@ namespace Metrics.Api.IntegrationTests;
 [Collection(ApiCollection.Name)]
 public sealed class LiveJavaScriptClientTests(LiveFixture live) : IClassFixture<LiveFixture>
 {
-    private static readonly string ScriptFolder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../js"));
-
     [Fact]
     public async Task The_javascript_client_subscribes_with_a_filter_and_receives_the_rest_shape()
     {
-        File.Exists(Path.Combine(ScriptFolder, "node_modules/@microsoft/signalr/package.json"))
-            .Should().BeTrue($"the JS client is installed in {ScriptFolder} (./build/test runs npm ci there)");
+        NodePackages.ShouldBeInstalled("@microsoft/signalr");
         var run = Guid.NewGuid();
         var baseUrl = live.ClientB.BaseAddress!.ToString().TrimEnd('/');
         using var node = Process.Start(new ProcessStartInfo("node", ["live-client.mjs", baseUrl, run.ToString(), "loss"])
         {
-            WorkingDirectory = ScriptFolder,
+            WorkingDirectory = NodePackages.Folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
