@@ -36,6 +36,7 @@ public static class DependencyInjection
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
                 .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
         services.AddScoped<IMetricReader, MetricReader>();
+        services.Configure<WriteOptions>(o => o.Mode = configuration.GetValue("WRITE_MODE", WriteMode.Auto));
         services.AddSingleton<MetricWriter>();
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<IMetricWriter>(sp => sp.GetRequiredService<GroupCommitWriter>());

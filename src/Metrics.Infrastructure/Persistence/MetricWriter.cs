@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
@@ -7,18 +8,30 @@ using NpgsqlTypes;
 namespace Metrics.Infrastructure.Persistence;
 
 /// <summary>
-/// The ingest path: binary COPY into a per-session staging table, then one
-/// INSERT … SELECT … ON CONFLICT DO NOTHING into the real table (for metrics, also merging the
-/// series summaries; see <see cref="SummarySql"/>), in one transaction.
-/// COPY is the fastest way in; the INSERT applies the identity index, so retries and
-/// in-batch repeats are skipped while the rest of the batch commits (or none of it does).
+/// The ingest path: binary COPY (or, where the server has no COPY, one INSERT from unnest'ed
+/// arrays) into a per-session staging table, then one INSERT … SELECT … ON CONFLICT DO NOTHING
+/// into the real table (for metrics, also merging the series summaries; see
+/// <see cref="SummarySql"/>), in one transaction. The INSERT applies the identity index, so
+/// retries and in-batch repeats are skipped while the rest of the batch commits (or none of it
+/// does), whichever way the rows were staged.
 /// </summary>
-internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
+internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOptions> options) : IMetricWriter
 {
+    private bool? _useCopy = options.Value.Mode == WriteMode.Auto ? null : options.Value.Mode == WriteMode.Copy;
+
     private static readonly BulkTarget<Metric> MetricsTarget = new(
         "metrics",
         "run_id, metric_name, step, value, time, metadata",
         SummarySql.InsertMetricsStatement,
+        rows =>
+        [
+            Array(rows, m => m.RunId, NpgsqlDbType.Uuid),
+            Array(rows, m => m.Name, NpgsqlDbType.Text),
+            Array(rows, m => m.Step, NpgsqlDbType.Bigint),
+            Array(rows, m => m.Value, NpgsqlDbType.Double),
+            Array(rows, m => m.Time, NpgsqlDbType.TimestampTz),
+            Array(rows, m => m.Metadata, NpgsqlDbType.Jsonb),
+        ],
         static async (importer, m, ct) =>
         {
             await importer.WriteAsync(m.RunId, NpgsqlDbType.Uuid, ct);
@@ -42,6 +55,14 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
         "run_id, metric_type, value, time, metadata",
         "INSERT INTO system_metrics (run_id, metric_type, value, time, metadata) " +
         "SELECT run_id, metric_type, value, time, metadata FROM system_metrics_stage ON CONFLICT DO NOTHING",
+        rows =>
+        [
+            Array(rows, m => m.RunId, NpgsqlDbType.Uuid),
+            Array(rows, m => m.Type, NpgsqlDbType.Text),
+            Array(rows, m => m.Value, NpgsqlDbType.Double),
+            Array(rows, m => m.Time, NpgsqlDbType.TimestampTz),
+            Array(rows, m => m.Metadata, NpgsqlDbType.Jsonb),
+        ],
         static async (importer, m, ct) =>
         {
             await importer.WriteAsync(m.RunId, NpgsqlDbType.Uuid, ct);
@@ -86,8 +107,9 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
             await stage.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using (var importer = await connection.BeginBinaryImportAsync(target.CopySql, cancellationToken))
+        if (_useCopy ?? await DetectCopyAsync(connection, transaction, cancellationToken))
         {
+            await using var importer = await connection.BeginBinaryImportAsync(target.CopySql, cancellationToken);
             foreach (var row in rows)
             {
                 await importer.StartRowAsync(cancellationToken);
@@ -95,6 +117,12 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
             }
 
             await importer.CompleteAsync(cancellationToken);
+        }
+        else
+        {
+            await using var fill = new NpgsqlCommand(target.UnnestSql, connection, transaction);
+            fill.Parameters.AddRange(target.ToArrays(rows));
+            await fill.ExecuteNonQueryAsync(cancellationToken);
         }
 
         TResult result;
@@ -107,11 +135,32 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
         return result;
     }
 
+    // On the connection already held: such servers may allow a single connection. PGlite cannot
+    // be probed with a COPY (it crashes), so it is recognised by its build.
+    private async Task<bool> DetectCopyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT version()", connection, transaction);
+        var version = (string?)await command.ExecuteScalarAsync(cancellationToken) ?? string.Empty;
+        var useCopy = !version.Contains("Emscripten", StringComparison.OrdinalIgnoreCase);
+        _useCopy = useCopy;
+        return useCopy;
+    }
+
+    // Typed arrays (long?[], string?[], …): Npgsql writes nulls inside them as SQL NULL.
+    private static NpgsqlParameter Array<T, TValue>(IReadOnlyList<T> rows, Func<T, TValue> value, NpgsqlDbType type) =>
+        new() { Value = rows.Select(value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type };
+
     private static Task WriteMetadataAsync(NpgsqlBinaryImporter importer, string? metadata, CancellationToken ct) =>
         metadata is null ? importer.WriteNullAsync(ct) : importer.WriteAsync(metadata, NpgsqlDbType.Jsonb, ct);
 
     /// <param name="insertSql">Moves the staged rows into the table, skipping stored identities (ON CONFLICT DO NOTHING).</param>
-    private sealed class BulkTarget<T>(string table, string columns, string insertSql, Func<NpgsqlBinaryImporter, T, CancellationToken, Task> writeRow)
+    /// <param name="toArrays">The rows as one array parameter per column, in <paramref name="columns"/> order (insert mode).</param>
+    private sealed class BulkTarget<T>(
+        string table,
+        string columns,
+        string insertSql,
+        Func<IReadOnlyList<T>, NpgsqlParameter[]> toArrays,
+        Func<NpgsqlBinaryImporter, T, CancellationToken, Task> writeRow)
     {
         private readonly string _stage = table + "_stage";
 
@@ -123,6 +172,11 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource) : IMetricWriter
         public string CopySql => $"COPY {_stage} ({columns}) FROM STDIN (FORMAT BINARY)";
 
         public string InsertSql => insertSql;
+
+        public string UnnestSql =>
+            $"INSERT INTO {_stage} ({columns}) SELECT * FROM unnest({string.Join(", ", columns.Split(", ").Select((_, i) => $"${i + 1}"))})";
+
+        public Func<IReadOnlyList<T>, NpgsqlParameter[]> ToArrays { get; } = toArrays;
 
         public Func<NpgsqlBinaryImporter, T, CancellationToken, Task> WriteRow { get; } = writeRow;
     }

@@ -14,8 +14,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     private readonly bool _kestrel;
 
     /// <param name="kestrel">Serve over real Kestrel on a free port, for what the in-memory server does not model (body size limits).</param>
-    public ApiFactory(string? databaseUrl = null, string? redisUrl = null, bool kestrel = false)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    /// <param name="settings">Extra configuration, e.g. WRITE_MODE.</param>
+    public ApiFactory(string? databaseUrl = null, string? redisUrl = null, bool kestrel = false, IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         _databaseUrl = databaseUrl;
         _redisUrl = redisUrl;
         _kestrel = kestrel;
@@ -39,6 +43,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
             builder.UseSetting("urls", "http://127.0.0.1:0");
         }
         builder.UseSetting("BATCH_SIZE", "1000");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 }
