@@ -67,6 +67,30 @@ ensure_web_assets() {
   touch "$lib/.stamp"
 }
 
+# start_timescale_wasm PORT: TimescaleDB in PGlite (tests/timescale), in memory, on 127.0.0.1:PORT.
+# Prints the server's PID; the caller stops it. Waits until it accepts connections.
+start_timescale_wasm() {
+  local port="$1" dir="$ROOT/tests/timescale" log="$DATA_ROOT/timescale-wasm-$1.log"
+  ensure_node
+  if port_open "$port"; then
+    log "port $port is taken; set TEST_TIMESCALEDB_URL to use a running TimescaleDB, or free the port"
+    return 1
+  fi
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  mkdir -p "$DATA_ROOT"
+  log "starting TimescaleDB (PGlite, WebAssembly) on 127.0.0.1:$port"
+  node "$dir/server.mjs" "$port" >"$log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 120); do
+    grep -q "^ready" "$log" 2>/dev/null && { echo "$pid"; return 0; }
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  log "TimescaleDB (PGlite) did not start; see $log"
+  kill "$pid" 2>/dev/null || true
+  return 1
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # start_postgres PORT DB USER PASSWORD [extra postgres -c options...]
