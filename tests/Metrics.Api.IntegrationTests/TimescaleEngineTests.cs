@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Metrics.Api.IntegrationTests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
@@ -9,14 +10,16 @@ namespace Metrics.Api.IntegrationTests;
 /// <summary>
 /// The service on a real TimescaleDB engine: TimescaleDB 2.23 in PGlite (PostgreSQL 17 in
 /// WebAssembly), which ./build/test starts (tests/timescale). It serves one connection at a time
-/// and has no COPY, so the service connects without pooling and stages rows with INSERT.
+/// and has no COPY: the service keeps a pool of one connection (which the tests' own queries share),
+/// prepares nothing (all connections share one server session), and stages rows with INSERT, which
+/// it picks by itself.
 /// </summary>
 public sealed class TimescaleEngineFixture : IAsyncLifetime
 {
     public static string ConnectionString { get; } =
         (Environment.GetEnvironmentVariable("TEST_TIMESCALEDB_URL")
             ?? "Host=127.0.0.1;Port=55460;Username=postgres;Password=postgres;Database=postgres;SSL Mode=Disable")
-        + ";Pooling=false;Timeout=60;Command Timeout=120";
+        + ";Maximum Pool Size=1;Max Auto Prepare=0;Timeout=60;Command Timeout=120";
 
     public ApiFactory Factory { get; } = new(databaseUrl: ConnectionString);
 
@@ -30,11 +33,10 @@ public sealed class TimescaleEngineFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Factory.DisposeAsync();
 
-    public static async Task<List<string>> ColumnAsync(string sql)
+    /// <summary>A query through the service's own pool: a second connection would wait for the first.</summary>
+    public async Task<List<string>> ColumnAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = Factory.Services.GetRequiredService<NpgsqlDataSource>().CreateCommand(sql);
         await using var reader = await command.ExecuteReaderAsync();
         var values = new List<string>();
         while (await reader.ReadAsync())
@@ -54,9 +56,9 @@ public sealed class TimescaleEngineTests(TimescaleEngineFixture fixture) : IClas
     [Fact]
     public async Task The_migrations_make_hypertables_on_time()
     {
-        (await TimescaleEngineFixture.ColumnAsync("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"))
+        (await fixture.ColumnAsync("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"))
             .Should().ContainSingle().Which.Should().StartWith("2.");
-        (await TimescaleEngineFixture.ColumnAsync(
+        (await fixture.ColumnAsync(
                 "SELECT hypertable_name || ':' || column_name FROM timescaledb_information.dimensions ORDER BY 1"))
             .Should().Equal("metrics:time", "system_metrics:time");
     }
@@ -93,7 +95,7 @@ public sealed class TimescaleEngineTests(TimescaleEngineFixture fixture) : IClas
             buckets.Max(b => b!["max"]?.GetValue<double>() ?? double.MinValue).Should().Be(1.0);
         }
 
-        (await TimescaleEngineFixture.ColumnAsync(
+        (await fixture.ColumnAsync(
                 $"SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics'"))
             .Single().Should().NotBe("0", "points were stored in the hypertable's chunks");
     }
@@ -117,7 +119,8 @@ public sealed class TimescaleEngineTests(TimescaleEngineFixture fixture) : IClas
         await bad.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         (await _client.GetJsonAsync($"/api/v1/runs/{run}/metric-names"))["metric_names"]!.AsArray().Should().BeEmpty();
 
-        await _client.PostBatchAsync(Point(run, "acc", 1, 0.5, "2099-06-01T00:00:00Z"));
+        // Later than anything written before, also on a reused engine.
+        await _client.PostBatchAsync(Point(run, "acc", 1, 0.5, DateTimeOffset.UtcNow.AddYears(100).ToString("O")));
         var runs = (await _client.GetJsonAsync("/api/v1/runs?limit=1"))["runs"]!.AsArray();
         runs.Single()!["run_id"]!.GetValue<Guid>().Should().Be(run);
     }
