@@ -33,8 +33,7 @@ public static class DependencyInjection
         services.ConfigureHttpJsonOptions(options =>
         {
             var json = options.SerializerOptions;
-            json.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
-            json.Converters.Add(new UtcDateTimeOffsetConverter());
+            ConfigureValues(json);
             json.TypeInfoResolver = (json.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(SnakeCaseOwnTypes);
         });
         services.AddMetricsOpenApi();
@@ -51,6 +50,11 @@ public static class DependencyInjection
     public static void Configure(JsonSerializerOptions json)
     {
         json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        ConfigureValues(json);
+    }
+
+    private static void ConfigureValues(JsonSerializerOptions json)
+    {
         json.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
         json.Converters.Add(new UtcDateTimeOffsetConverter());
     }

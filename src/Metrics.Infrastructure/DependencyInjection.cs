@@ -28,7 +28,7 @@ public static class DependencyInjection
         postgres.NoResetOnClose = true;
         // Unless the connection string says otherwise: PGlite shares one server session among all its
         // connections, so statements prepared on one would collide on the next (Max Auto Prepare=0).
-        if (!postgresUrl.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        if (!postgresUrl.Replace(" ", string.Empty, StringComparison.Ordinal).Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
         {
             postgres.MaxAutoPrepare = 64;
         }

@@ -298,7 +298,7 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
         /// </summary>
         public static RollupLevel? Choose(long lo, long hi, int points)
         {
-            foreach (var (shift, table) in new[] { (MetricCoarseRollup.BlockShift, "metric_rollups_coarse"), (MetricRollup.BlockShift, "metric_rollups") })
+            foreach (var (shift, table) in new[] { (MetricCoarseRollup.BlockShift, MetricCoarseRollup.Table), (MetricRollup.BlockShift, MetricRollup.Table) })
             {
                 var block = 1L << shift;
                 var origin = lo >> shift << shift;

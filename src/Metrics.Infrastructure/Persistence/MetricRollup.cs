@@ -35,6 +35,8 @@ public abstract class RollupBlock
 /// </summary>
 public sealed class MetricRollup : RollupBlock
 {
+    public const string Table = "metric_rollups";
+
     /// <summary>Steps per block: 2^<see cref="BlockShift"/>.</summary>
     public const int BlockShift = 6;
     public const int BlockSteps = 1 << BlockShift;
@@ -46,6 +48,8 @@ public sealed class MetricRollup : RollupBlock
 /// </summary>
 public sealed class MetricCoarseRollup : RollupBlock
 {
+    public const string Table = "metric_rollups_coarse";
+
     public const int BlockShift = 10;
     public const int BlockSteps = 1 << BlockShift;
 }

@@ -17,60 +17,32 @@ namespace Metrics.Infrastructure.Persistence;
 /// </summary>
 internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOptions> options) : IMetricWriter
 {
-    private bool? _useCopy = options.Value.Mode == WriteMode.Auto ? null : options.Value.Mode == WriteMode.Copy;
+    // Auto until the first write decides (then Copy or Insert).
+    private volatile WriteMode _stageMode = options.Value.Mode;
 
     private static readonly BulkTarget<Metric> MetricsTarget = new(
         "metrics",
-        "run_id, metric_name, step, value, time, metadata",
         SummarySql.InsertMetricsStatement,
-        rows =>
         [
-            Array(rows, m => m.RunId, NpgsqlDbType.Uuid),
-            Array(rows, m => m.Name, NpgsqlDbType.Text),
-            Array(rows, m => m.Step, NpgsqlDbType.Bigint),
-            Array(rows, m => m.Value, NpgsqlDbType.Double),
-            Array(rows, m => m.Time, NpgsqlDbType.TimestampTz),
-            Array(rows, m => m.Metadata, NpgsqlDbType.Jsonb),
-        ],
-        static async (importer, m, ct) =>
-        {
-            await importer.WriteAsync(m.RunId, NpgsqlDbType.Uuid, ct);
-            await importer.WriteAsync(m.Name, NpgsqlDbType.Text, ct);
-            if (m.Step is { } step)
-            {
-                await importer.WriteAsync(step, NpgsqlDbType.Bigint, ct);
-            }
-            else
-            {
-                await importer.WriteNullAsync(ct);
-            }
-
-            await importer.WriteAsync(m.Value, NpgsqlDbType.Double, ct);
-            await importer.WriteAsync(m.Time, NpgsqlDbType.TimestampTz, ct);
-            await WriteMetadataAsync(importer, m.Metadata, ct);
-        });
+            new Column<Metric, Guid>("run_id", NpgsqlDbType.Uuid, m => m.RunId),
+            new Column<Metric, string>("metric_name", NpgsqlDbType.Text, m => m.Name),
+            new Column<Metric, long?>("step", NpgsqlDbType.Bigint, m => m.Step),
+            new Column<Metric, double>("value", NpgsqlDbType.Double, m => m.Value),
+            new Column<Metric, DateTime>("time", NpgsqlDbType.TimestampTz, m => m.Time),
+            new Column<Metric, string?>("metadata", NpgsqlDbType.Jsonb, m => m.Metadata),
+        ]);
 
     private static readonly BulkTarget<SystemMetric> SystemMetricsTarget = new(
         "system_metrics",
-        "run_id, metric_type, value, time, metadata",
         "INSERT INTO system_metrics (run_id, metric_type, value, time, metadata) " +
         "SELECT run_id, metric_type, value, time, metadata FROM system_metrics_stage ON CONFLICT DO NOTHING",
-        rows =>
         [
-            Array(rows, m => m.RunId, NpgsqlDbType.Uuid),
-            Array(rows, m => m.Type, NpgsqlDbType.Text),
-            Array(rows, m => m.Value, NpgsqlDbType.Double),
-            Array(rows, m => m.Time, NpgsqlDbType.TimestampTz),
-            Array(rows, m => m.Metadata, NpgsqlDbType.Jsonb),
-        ],
-        static async (importer, m, ct) =>
-        {
-            await importer.WriteAsync(m.RunId, NpgsqlDbType.Uuid, ct);
-            await importer.WriteAsync(m.Type, NpgsqlDbType.Text, ct);
-            await importer.WriteAsync(m.Value, NpgsqlDbType.Double, ct);
-            await importer.WriteAsync(m.Time, NpgsqlDbType.TimestampTz, ct);
-            await WriteMetadataAsync(importer, m.Metadata, ct);
-        });
+            new Column<SystemMetric, Guid>("run_id", NpgsqlDbType.Uuid, m => m.RunId),
+            new Column<SystemMetric, string>("metric_type", NpgsqlDbType.Text, m => m.Type),
+            new Column<SystemMetric, double>("value", NpgsqlDbType.Double, m => m.Value),
+            new Column<SystemMetric, DateTime>("time", NpgsqlDbType.TimestampTz, m => m.Time),
+            new Column<SystemMetric, string?>("metadata", NpgsqlDbType.Jsonb, m => m.Metadata),
+        ]);
 
     public Task<IReadOnlyList<Metric>> WriteMetricsAsync(IReadOnlyList<Metric> metrics, CancellationToken cancellationToken) =>
         WriteAsync(MetricsTarget, metrics, async (insert, ct) =>
@@ -107,13 +79,22 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOp
             await stage.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        if (_useCopy ?? await DetectCopyAsync(connection, transaction, cancellationToken))
+        var mode = _stageMode;
+        if (mode == WriteMode.Auto)
+        {
+            mode = _stageMode = await DetectStageModeAsync(connection, transaction, cancellationToken);
+        }
+
+        if (mode == WriteMode.Copy)
         {
             await using var importer = await connection.BeginBinaryImportAsync(target.CopySql, cancellationToken);
             foreach (var row in rows)
             {
                 await importer.StartRowAsync(cancellationToken);
-                await target.WriteRow(importer, row, cancellationToken);
+                foreach (var column in target.Columns)
+                {
+                    await column.WriteAsync(importer, row, cancellationToken);
+                }
             }
 
             await importer.CompleteAsync(cancellationToken);
@@ -121,7 +102,7 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOp
         else
         {
             await using var fill = new NpgsqlCommand(target.UnnestSql, connection, transaction);
-            fill.Parameters.AddRange(target.ToArrays(rows));
+            fill.Parameters.AddRange(target.Columns.Select(c => c.ToArray(rows)).ToArray());
             await fill.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -137,47 +118,54 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOp
 
     // On the connection already held: such servers may allow a single connection. PGlite cannot
     // be probed with a COPY (it crashes), so it is recognised by its build.
-    private async Task<bool> DetectCopyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    private static async Task<WriteMode> DetectStageModeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("SELECT version()", connection, transaction);
         var version = (string?)await command.ExecuteScalarAsync(cancellationToken) ?? string.Empty;
-        var useCopy = !version.Contains("Emscripten", StringComparison.OrdinalIgnoreCase);
-        _useCopy = useCopy;
-        return useCopy;
+        return version.Contains("Emscripten", StringComparison.OrdinalIgnoreCase) ? WriteMode.Insert : WriteMode.Copy;
     }
 
-    // Typed arrays (long?[], string?[], …): Npgsql writes nulls inside them as SQL NULL.
-    private static NpgsqlParameter Array<T, TValue>(IReadOnlyList<T> rows, Func<T, TValue> value, NpgsqlDbType type) =>
-        new() { Value = rows.Select(value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type };
+    private interface IColumn<in T>
+    {
+        string Name { get; }
 
-    private static Task WriteMetadataAsync(NpgsqlBinaryImporter importer, string? metadata, CancellationToken ct) =>
-        metadata is null ? importer.WriteNullAsync(ct) : importer.WriteAsync(metadata, NpgsqlDbType.Jsonb, ct);
+        Task WriteAsync(NpgsqlBinaryImporter importer, T row, CancellationToken cancellationToken);
+
+        /// <summary>The column of all rows as one typed array parameter (nulls inside it are SQL NULL).</summary>
+        NpgsqlParameter ToArray(IReadOnlyList<T> rows);
+    }
+
+    /// <summary>One staged column, for both ways in: COPY row by row, or an array for unnest.</summary>
+    private sealed class Column<T, TValue>(string name, NpgsqlDbType type, Func<T, TValue> value) : IColumn<T>
+    {
+        public string Name => name;
+
+        public Task WriteAsync(NpgsqlBinaryImporter importer, T row, CancellationToken cancellationToken) =>
+            value(row) is { } v ? importer.WriteAsync(v, type, cancellationToken) : importer.WriteNullAsync(cancellationToken);
+
+        public NpgsqlParameter ToArray(IReadOnlyList<T> rows) =>
+            new() { Value = rows.Select(value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type };
+    }
 
     /// <param name="insertSql">Moves the staged rows into the table, skipping stored identities (ON CONFLICT DO NOTHING).</param>
-    /// <param name="toArrays">The rows as one array parameter per column, in <paramref name="columns"/> order (insert mode).</param>
-    private sealed class BulkTarget<T>(
-        string table,
-        string columns,
-        string insertSql,
-        Func<IReadOnlyList<T>, NpgsqlParameter[]> toArrays,
-        Func<NpgsqlBinaryImporter, T, CancellationToken, Task> writeRow)
+    private sealed class BulkTarget<T>(string table, string insertSql, IColumn<T>[] columns)
     {
-        private readonly string _stage = table + "_stage";
+        private static string Stage(string table) => table + "_stage";
+
+        private static string Names(IColumn<T>[] columns) => string.Join(", ", columns.Select(c => c.Name));
 
         // Temporary, so concurrent requests on other connections never see each other's rows;
         // ON COMMIT DELETE ROWS empties it for the connection's next batch.
-        public string CreateStageSql =>
-            $"CREATE TEMP TABLE IF NOT EXISTS {_stage} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
+        public string CreateStageSql { get; } =
+            $"CREATE TEMP TABLE IF NOT EXISTS {Stage(table)} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
 
-        public string CopySql => $"COPY {_stage} ({columns}) FROM STDIN (FORMAT BINARY)";
+        public string CopySql { get; } = $"COPY {Stage(table)} ({Names(columns)}) FROM STDIN (FORMAT BINARY)";
+
+        public string UnnestSql { get; } =
+            $"INSERT INTO {Stage(table)} ({Names(columns)}) SELECT * FROM unnest({string.Join(", ", columns.Select((_, i) => $"${i + 1}"))})";
 
         public string InsertSql => insertSql;
 
-        public string UnnestSql =>
-            $"INSERT INTO {_stage} ({columns}) SELECT * FROM unnest({string.Join(", ", columns.Split(", ").Select((_, i) => $"${i + 1}"))})";
-
-        public Func<IReadOnlyList<T>, NpgsqlParameter[]> ToArrays { get; } = toArrays;
-
-        public Func<NpgsqlBinaryImporter, T, CancellationToken, Task> WriteRow { get; } = writeRow;
+        public IColumn<T>[] Columns => columns;
     }
 }

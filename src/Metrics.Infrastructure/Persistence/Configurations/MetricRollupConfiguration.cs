@@ -5,12 +5,12 @@ namespace Metrics.Infrastructure.Persistence.Configurations;
 
 internal sealed class MetricRollupConfiguration : IEntityTypeConfiguration<MetricRollup>
 {
-    public void Configure(EntityTypeBuilder<MetricRollup> builder) => RollupColumns.Configure(builder, "metric_rollups");
+    public void Configure(EntityTypeBuilder<MetricRollup> builder) => RollupColumns.Configure(builder, MetricRollup.Table);
 }
 
 internal sealed class MetricCoarseRollupConfiguration : IEntityTypeConfiguration<MetricCoarseRollup>
 {
-    public void Configure(EntityTypeBuilder<MetricCoarseRollup> builder) => RollupColumns.Configure(builder, "metric_rollups_coarse");
+    public void Configure(EntityTypeBuilder<MetricCoarseRollup> builder) => RollupColumns.Configure(builder, MetricCoarseRollup.Table);
 }
 
 /// <summary>Both rollup levels have the same columns.</summary>
