@@ -38,7 +38,9 @@ public static class DependencyInjection
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
                 .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
         services.AddScoped<IMetricReader, MetricReader>();
+        services.AddSingleton<AggregateCatalog>();
         services.Configure<WriteOptions>(o => o.Mode = configuration.GetValue("WRITE_MODE", WriteMode.Auto));
+        services.Configure<StorageOptions>(o => StorageOptions.Bind(o, configuration));
         services.AddSingleton<MetricWriter>();
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<IMetricWriter>(sp => sp.GetRequiredService<GroupCommitWriter>());

@@ -60,7 +60,7 @@ public sealed class BadInputTests(ApiFixture fixture)
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         problem["errors"]!.AsObject().Select(e => e.Key).Should().Contain(errorKey, label);
         problem.ToJsonString().Should().NotContain("Metrics.Application", "internal type names stay inside");
-        (await Db.CountMetricsAsync(run)).Should().Be(0, label);
+        (await Db.Postgres.CountMetricsAsync(run)).Should().Be(0, label);
     }
 
     public static TheoryData<string, string> BadReads => new()
@@ -116,7 +116,7 @@ public sealed class BadInputTests(ApiFixture fixture)
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge);
         problem["detail"]!.GetValue<string>().Should().Contain("4194304");
-        (await Db.CountMetricsAsync(run)).Should().Be(0);
+        (await Db.Postgres.CountMetricsAsync(run)).Should().Be(0);
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class BadInputTests(ApiFixture fixture)
         var problem = await (await _client.PostAsync("/api/v1/metrics/system/batch", Json(json))).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
 
         problem["errors"]!.AsObject().Select(e => e.Key).Should().Equal("metrics[1].metric_type");
-        (await Db.CountSystemMetricsAsync(run)).Should().Be(0);
+        (await Db.Postgres.CountSystemMetricsAsync(run)).Should().Be(0);
     }
 
     private static string ShiftIndex(string key) =>

@@ -49,7 +49,7 @@ public sealed class CacheTests(ApiFixture fixture)
         (await _client.GetJsonAsync(statsA))["count"]!.GetValue<long>().Should().Be(1);
         Count(await _client.GetJsonAsync(listing)).Should().Be(2);
 
-        await Db.InsertBehindTheApiAsync(run, "a", 99, 9.0);
+        await Db.Postgres.InsertBehindTheApiAsync(run, "a", 99, 9.0);
         Count(await _client.GetJsonAsync(historyA)).Should().Be(1, "the answer is cached");
 
         await _client.PostBatchAsync(Point(run, "b", 2, 2.0));
@@ -70,7 +70,7 @@ public sealed class CacheTests(ApiFixture fixture)
         await _client.PostBatchAsync(point);
         var history = $"/api/v1/runs/{run}/metrics/loss";
         await _client.GetJsonAsync(history);
-        await Db.InsertBehindTheApiAsync(run, "loss", 50, 0.5);
+        await Db.Postgres.InsertBehindTheApiAsync(run, "loss", 50, 0.5);
 
         await _client.PostBatchAsync(point);
 

@@ -5,8 +5,7 @@ using static Metrics.Api.IntegrationTests.Support.Http;
 
 namespace Metrics.Api.IntegrationTests;
 
-[Collection(ApiCollection.Name)]
-public sealed class DownsamplingTests(ApiFixture fixture)
+public abstract class DownsamplingTests(IStorageFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
 
@@ -93,7 +92,7 @@ public sealed class DownsamplingTests(ApiFixture fixture)
             bucket["last"]!.GetValue<double>().Should().Be(values[to]);
         }
 
-        (await Db.CoarseRollupMismatchesAsync(run)).Should().Be(0, "both rollup levels agree");
+        (await fixture.Db.CoarseRollupMismatchesAsync(run)).Should().Be(0, "both rollup levels agree");
         if (lo <= 15_555 && 15_555 <= hi)
         {
             buckets.Max(b => b!["max"]!.GetValue<double>()).Should().Be(1e6, "a one-point spike survives the rollups");
@@ -211,3 +210,9 @@ public sealed class DownsamplingTests(ApiFixture fixture)
         problem["errors"]!.AsObject().Select(e => e.Key).Should().Equal(key);
     }
 }
+
+[Collection(ApiCollection.Name)]
+public sealed class DownsamplingTestsOnPostgres(ApiFixture fixture) : DownsamplingTests(fixture);
+
+[Collection(TimescaleCollection.Name)]
+public sealed class DownsamplingTestsOnTimescale(TimescaleFixture fixture) : DownsamplingTests(fixture);

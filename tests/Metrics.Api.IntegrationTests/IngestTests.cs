@@ -4,8 +4,7 @@ using static Metrics.Api.IntegrationTests.Support.Http;
 
 namespace Metrics.Api.IntegrationTests;
 
-[Collection(ApiCollection.Name)]
-public sealed class IngestTests(ApiFixture fixture)
+public abstract class IngestTests(IStorageFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
 
@@ -21,7 +20,7 @@ public sealed class IngestTests(ApiFixture fixture)
 
         ack["count"]!.GetValue<int>().Should().Be(3);
         ack["message"]!.GetValue<string>().Should().NotBeEmpty();
-        (await Db.CountMetricsAsync(run)).Should().Be(3);
+        (await fixture.Db.CountMetricsAsync(run)).Should().Be(3);
         var history = await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss?order=asc");
         history["metrics"]![0]!["metadata"]!["lr"]!.GetValue<double>().Should().Be(0.001);
         history["metrics"]![0]!["run_id"]!.GetValue<Guid>().Should().Be(run);
@@ -64,7 +63,7 @@ public sealed class IngestTests(ApiFixture fixture)
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         problem["errors"]!.AsObject().Select(e => e.Key).Should().Equal("metrics[17].run_id");
-        (await Db.CountMetricsAsync(run)).Should().Be(0, "a rejected batch writes nothing");
+        (await fixture.Db.CountMetricsAsync(run)).Should().Be(0, "a rejected batch writes nothing");
     }
 
     [Fact]
@@ -77,7 +76,7 @@ public sealed class IngestTests(ApiFixture fixture)
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         problem["errors"]!.AsObject().Select(e => e.Key).Should().Equal("metrics[1].value");
-        (await Db.CountMetricsAsync(run)).Should().Be(0);
+        (await fixture.Db.CountMetricsAsync(run)).Should().Be(0);
     }
 
     [Fact]
@@ -97,7 +96,7 @@ public sealed class IngestTests(ApiFixture fixture)
         first["count"]!.GetValue<int>().Should().Be(3);
         retry["count"]!.GetValue<int>().Should().Be(3);
         retry["duplicates"]!.GetValue<int>().Should().Be(3);
-        (await Db.CountMetricsAsync(run)).Should().Be(3, "step-less points are deduplicated too");
+        (await fixture.Db.CountMetricsAsync(run)).Should().Be(3, "step-less points are deduplicated too");
     }
 
     [Fact]
@@ -109,7 +108,7 @@ public sealed class IngestTests(ApiFixture fixture)
         var mixed = await _client.PostBatchAsync(Point(run, "loss", 1, 0.5), Point(run, "loss", 2, 0.4));
 
         mixed["inserted"]!.GetValue<int>().Should().Be(1);
-        (await Db.CountMetricsAsync(run)).Should().Be(2);
+        (await fixture.Db.CountMetricsAsync(run)).Should().Be(2);
     }
 
     [Fact]
@@ -121,7 +120,7 @@ public sealed class IngestTests(ApiFixture fixture)
         var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => _client.PostAsync("/api/v1/metrics/batch", Batch(batch))));
 
         responses.Should().OnlyContain(r => r.StatusCode == HttpStatusCode.Created);
-        (await Db.CountMetricsAsync(run)).Should().Be(200);
+        (await fixture.Db.CountMetricsAsync(run)).Should().Be(200);
         var acks = await Task.WhenAll(responses.Select(r => r.ReadJsonAsync(HttpStatusCode.Created)));
         acks.Sum(a => a["inserted"]!.GetValue<int>()).Should().Be(200, "each point is credited as new to exactly one request, grouped or not");
         acks.Sum(a => a["duplicates"]!.GetValue<int>()).Should().Be(1000);
@@ -165,6 +164,12 @@ public sealed class IngestTests(ApiFixture fixture)
         var tooMany = thousand.Append(Point(run, "loss", 5000, 1)).ToArray();
         var problem = await (await _client.PostAsync("/api/v1/metrics/batch", Batch(tooMany))).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         problem["errors"]!["metrics"].Should().NotBeNull();
-        (await Db.CountMetricsAsync(run)).Should().Be(1000);
+        (await fixture.Db.CountMetricsAsync(run)).Should().Be(1000);
     }
 }
+
+[Collection(ApiCollection.Name)]
+public sealed class IngestTestsOnPostgres(ApiFixture fixture) : IngestTests(fixture);
+
+[Collection(TimescaleCollection.Name)]
+public sealed class IngestTestsOnTimescale(TimescaleFixture fixture) : IngestTests(fixture);

@@ -38,7 +38,7 @@ public sealed class InsertWriteModeTests(InsertWriteModeFixture fixture) : IClas
             Point(run, "loss", null, 0.25, "2024-05-01T12:00:05Z"));
 
         result["inserted"]!.GetValue<int>().Should().Be(4);
-        (await Db.CountMetricsAsync(run)).Should().Be(4);
+        (await Db.Postgres.CountMetricsAsync(run)).Should().Be(4);
         var history = (await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss?order=asc"))["metrics"]!.AsArray();
         history.Select(m => m!["value"]!.ToJsonString()).Should().BeEquivalentTo("0.5", "\"NaN\"", "\"-Infinity\"", "0.25");
         history.Single(m => m!["step"]?.GetValue<long>() == 1)!["metadata"]!["lr"]!.GetValue<double>().Should().Be(0.001);
@@ -63,7 +63,7 @@ public sealed class InsertWriteModeTests(InsertWriteModeFixture fixture) : IClas
         first["duplicates"]!.GetValue<int>().Should().Be(1);
         retry["inserted"]!.GetValue<int>().Should().Be(0);
         retry["duplicates"]!.GetValue<int>().Should().Be(3);
-        (await Db.CountMetricsAsync(run)).Should().Be(2);
+        (await Db.Postgres.CountMetricsAsync(run)).Should().Be(2);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class InsertWriteModeTests(InsertWriteModeFixture fixture) : IClas
         var run = Guid.NewGuid();
         var bad = await _client.PostAsync("/api/v1/metrics/batch", Batch(Point(run, "loss", 1, 0.5), Point(run, "", 2, 0.5)));
         await bad.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
-        (await Db.CountMetricsAsync(run)).Should().Be(0);
+        (await Db.Postgres.CountMetricsAsync(run)).Should().Be(0);
 
         var system = await _client.PostAsync("/api/v1/metrics/system/batch", Json(new
         {
@@ -84,7 +84,7 @@ public sealed class InsertWriteModeTests(InsertWriteModeFixture fixture) : IClas
             },
         }));
         (await system.ReadJsonAsync(HttpStatusCode.Created))["inserted"]!.GetValue<int>().Should().Be(3);
-        (await Db.CountSystemMetricsAsync(run)).Should().Be(3);
+        (await Db.Postgres.CountSystemMetricsAsync(run)).Should().Be(3);
     }
 
     private static System.Text.Json.Nodes.JsonArray Buckets(System.Text.Json.Nodes.JsonNode response) => response["buckets"]!.AsArray();

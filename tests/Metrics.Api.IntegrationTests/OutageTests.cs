@@ -26,7 +26,7 @@ public sealed class OutageTests
         var history = $"/api/v1/runs/{run}/metrics/loss";
         await client.PostBatchAsync(Point(run, "loss", 1, 1.0));
         (await client.GetJsonAsync(history))["count"]!.GetValue<int>().Should().Be(1);
-        await Db.InsertBehindTheApiAsync(run, "loss", 2, 2.0);
+        await Db.Postgres.InsertBehindTheApiAsync(run, "loss", 2, 2.0);
         (await client.GetJsonAsync(history))["count"]!.GetValue<int>().Should().Be(1, "served from Redis");
 
         proxy.Down();
@@ -43,7 +43,7 @@ public sealed class OutageTests
         await WaitUntilAsync(async () => (await client.GetJsonAsync("/health"))["status"]!.GetValue<string>() == "healthy");
 
         (await client.GetJsonAsync(history))["count"]!.GetValue<int>().Should().Be(3, "the write made while Redis was away is visible");
-        await Db.InsertBehindTheApiAsync(run, "loss", 4, 4.0);
+        await Db.Postgres.InsertBehindTheApiAsync(run, "loss", 4, 4.0);
         (await client.GetJsonAsync(history))["count"]!.GetValue<int>().Should().Be(3, "caching resumed");
         await client.PostBatchAsync(Point(run, "loss", 5, 5.0));
         (await client.GetJsonAsync(history))["count"]!.GetValue<int>().Should().Be(5, "and invalidation with it");
@@ -143,7 +143,7 @@ public sealed class OutageTests
             (await client.PostAsync("/api/v1/metrics/batch", Batch(Point(run, "loss", 2, 2.0)))).StatusCode == HttpStatusCode.Created);
 
         (await client.GetJsonAsync("/health"))["status"]!.GetValue<string>().Should().Be("healthy");
-        (await Db.CountMetricsAsync(run)).Should().Be(2, "the failed write was not half-applied, and its retry landed once");
+        (await Db.Postgres.CountMetricsAsync(run)).Should().Be(2, "the failed write was not half-applied, and its retry landed once");
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

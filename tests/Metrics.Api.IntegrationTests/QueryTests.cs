@@ -5,8 +5,7 @@ using static Metrics.Api.IntegrationTests.Support.Http;
 
 namespace Metrics.Api.IntegrationTests;
 
-[Collection(ApiCollection.Name)]
-public sealed class QueryTests(ApiFixture fixture)
+public abstract class QueryTests(IStorageFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
 
@@ -237,3 +236,9 @@ public sealed class QueryTests(ApiFixture fixture)
         health["checks"]!["redis"]!.GetValue<string>().Should().Be("healthy");
     }
 }
+
+[Collection(ApiCollection.Name)]
+public sealed class QueryTestsOnPostgres(ApiFixture fixture) : QueryTests(fixture);
+
+[Collection(TimescaleCollection.Name)]
+public sealed class QueryTestsOnTimescale(TimescaleFixture fixture) : QueryTests(fixture);

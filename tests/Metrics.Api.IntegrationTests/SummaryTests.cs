@@ -1,14 +1,12 @@
 using System.Globalization;
 using System.Net;
 using Metrics.Api.IntegrationTests.Support;
-using Npgsql;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
 namespace Metrics.Api.IntegrationTests;
 
 /// <summary>/latest and /stats read a per-series summary; it must agree with a scan of the stored points.</summary>
-[Collection(ApiCollection.Name)]
-public sealed class SummaryTests(ApiFixture fixture)
+public abstract class SummaryTests(IStorageFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
 
@@ -28,7 +26,7 @@ public sealed class SummaryTests(ApiFixture fixture)
         });
         await Task.WhenAll(writers);
 
-        var stored = await ReadSeriesAsync(run, "loss");
+        var stored = await fixture.Db.ReadSeriesAsync(run, "loss");
         stored.Count.Should().BeGreaterThan(1000, "most random points are distinct");
         var stats = await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/stats");
         var latest = await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/latest");
@@ -77,21 +75,10 @@ public sealed class SummaryTests(ApiFixture fixture)
         var time = new DateTime(2024, 5, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(random.Next(600)).ToString("O", CultureInfo.InvariantCulture);
         return Point(run, "loss", step, value, time);
     }
-
-    private static async Task<List<(long? Step, double Value, DateTime Time)>> ReadSeriesAsync(Guid run, string name)
-    {
-        await using var connection = new NpgsqlConnection(TestEnvironment.DatabaseConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT step, value, time FROM metrics WHERE run_id = @run AND metric_name = @name", connection);
-        command.Parameters.AddWithValue("run", run);
-        command.Parameters.AddWithValue("name", name);
-        await using var reader = await command.ExecuteReaderAsync();
-        var points = new List<(long?, double, DateTime)>();
-        while (await reader.ReadAsync())
-        {
-            points.Add((reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetDouble(1), reader.GetDateTime(2)));
-        }
-
-        return points;
-    }
 }
+
+[Collection(ApiCollection.Name)]
+public sealed class SummaryTestsOnPostgres(ApiFixture fixture) : SummaryTests(fixture);
+
+[Collection(TimescaleCollection.Name)]
+public sealed class SummaryTestsOnTimescale(TimescaleFixture fixture) : SummaryTests(fixture);

@@ -4,8 +4,7 @@ using static Metrics.Api.IntegrationTests.Support.Http;
 
 namespace Metrics.Api.IntegrationTests;
 
-[Collection(ApiCollection.Name)]
-public sealed class SystemMetricsTests(ApiFixture fixture)
+public abstract class SystemMetricsTests(IStorageFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
 
@@ -66,7 +65,7 @@ public sealed class SystemMetricsTests(ApiFixture fixture)
         var retry = await PostAsync(batch);
 
         retry["duplicates"]!.GetValue<int>().Should().Be(3);
-        (await Db.CountSystemMetricsAsync(run)).Should().Be(3);
+        (await fixture.Db.CountSystemMetricsAsync(run)).Should().Be(3);
     }
 
     [Fact]
@@ -80,3 +79,9 @@ public sealed class SystemMetricsTests(ApiFixture fixture)
         response["metrics"]![0]!["time"]!.GetValue<string>().Should().Be("2025-06-01T12:00:00Z");
     }
 }
+
+[Collection(ApiCollection.Name)]
+public sealed class SystemMetricsTestsOnPostgres(ApiFixture fixture) : SystemMetricsTests(fixture);
+
+[Collection(TimescaleCollection.Name)]
+public sealed class SystemMetricsTestsOnTimescale(TimescaleFixture fixture) : SystemMetricsTests(fixture);

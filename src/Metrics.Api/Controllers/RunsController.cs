@@ -5,6 +5,7 @@ using Metrics.Application.Metrics.Queries.GetLatestMetric;
 using Metrics.Application.Metrics.Queries.GetMetricHistory;
 using Metrics.Application.Metrics.Queries.GetMetricStats;
 using Metrics.Application.Metrics.Queries.GetRunMetrics;
+using Metrics.Application.Metrics.Queries.GetTimeBucketedMetric;
 using Metrics.Application.Runs.Queries.GetRunMetricNames;
 using Metrics.Application.Runs.Queries.ListRuns;
 using Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
@@ -95,6 +96,22 @@ public sealed class RunsController(ISender sender) : ControllerBase
         [FromQuery(Name = "max_step")] long? maxStep = null,
         CancellationToken cancellationToken = default) =>
         await sender.Send(new GetDownsampledMetricQuery(runId, RouteValues.MetricName(metricName), points, minStep, maxStep), cancellationToken);
+
+    /// <summary>
+    /// A chart-ready series over time: at most <c>points</c> buckets of one readable width (1 s to
+    /// 1 week, then whole weeks) over [start_time, end_time] (default: the whole series), each with
+    /// min, max, avg, last value and step range. On TimescaleDB, served by continuous aggregates.
+    /// </summary>
+    [HttpGet("metrics/{metric_name}/time-buckets", Name = "GetTimeBucketedMetric")]
+    [ProducesResponseType<TimeBucketedMetricResponse>(StatusCodes.Status200OK)]
+    public async Task<TimeBucketedMetricResponse> GetTimeBuckets(
+        [FromRoute(Name = "run_id")] Guid runId,
+        [FromRoute(Name = "metric_name")] string metricName,
+        [FromQuery(Name = "points")] int points = GetTimeBucketedMetricQuery.DefaultPoints,
+        [FromQuery(Name = "start_time")] DateTimeOffset? startTime = null,
+        [FromQuery(Name = "end_time")] DateTimeOffset? endTime = null,
+        CancellationToken cancellationToken = default) =>
+        await sender.Send(new GetTimeBucketedMetricQuery(runId, RouteValues.MetricName(metricName), points, startTime, endTime), cancellationToken);
 
     /// <summary>A run's system metrics, newest first unless order=asc.</summary>
     [HttpGet("system-metrics", Name = "GetSystemMetrics")]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Metrics.Infrastructure.Persistence;
@@ -12,7 +13,7 @@ public static class DatabaseMigrator
     private const long MigrationLockKey = 0x4D657472_69637301;
 
     /// <summary>
-    /// Applies pending migrations, waiting for the database for up to <paramref name="wait"/>
+    /// Applies pending migrations and the TimescaleDB storage settings, waiting for the database for up to <paramref name="wait"/>
     /// (it may still be starting). Instances starting together take turns under an advisory lock.
     /// </summary>
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, TimeSpan wait, CancellationToken cancellationToken)
@@ -42,6 +43,8 @@ public static class DatabaseMigrator
             try
             {
                 await db.Database.MigrateAsync(cancellationToken);
+                var storage = scope.ServiceProvider.GetRequiredService<IOptions<StorageOptions>>().Value;
+                await StoragePolicies.ApplyAsync((NpgsqlConnection)db.Database.GetDbConnection(), storage, logger, cancellationToken);
             }
             finally
             {

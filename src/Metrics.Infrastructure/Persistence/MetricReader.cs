@@ -11,7 +11,7 @@ using NpgsqlTypes;
 namespace Metrics.Infrastructure.Persistence;
 
 /// <summary>Reads through EF Core; entities are keyless, so nothing is ever tracked.</summary>
-internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
+internal sealed class MetricReader(MetricsDbContext db, AggregateCatalog aggregates) : IMetricReader
 {
     public async Task<IReadOnlyList<Metric>> GetMetricsAsync(Guid runId, string? metricName, PointRange range, CancellationToken cancellationToken)
     {
@@ -166,6 +166,30 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
         return new DownsampledSeries(buckets.Sum(b => b.Count), buckets, first, last);
     }
 
+    public async Task<IReadOnlyList<TimeBucket>> GetTimeBucketsAsync(
+        Guid runId, string metricName, DateTime from, DateTime to, TimeSpan width, CancellationToken cancellationToken)
+    {
+        // TimescaleDB's continuous aggregates where the width is a whole number of their buckets
+        // (from is a bucket edge of the width, so of theirs too); the raw points otherwise.
+        var available = aggregates.Known ?? await DetectAggregatesAsync(cancellationToken);
+        var source = width.Ticks % TimeSpan.TicksPerHour == 0 && available.Hours ? AggregateCatalog.Hours
+            : width.Ticks % TimeSpan.TicksPerMinute == 0 && available.Minutes ? AggregateCatalog.Minutes
+            : RawTimeSource;
+        var sql = FormattableStringFactory.Create(TimeBucketsSql.Replace("{source}", source, StringComparison.Ordinal), runId, metricName, from, to, width.Ticks / TimeSpan.TicksPerMicrosecond);
+        var rows = await db.Database.SqlQuery<TimeBucketRow>(sql).ToListAsync(cancellationToken);
+        return rows.Select(r => new TimeBucket(
+            from + (r.Index * width), r.Count, r.Min, r.Max, r.Avg, r.Last, r.LastTime, r.FirstStep, r.LastStep, r.Count - r.FiniteCount)).ToList();
+    }
+
+    private async Task<AggregateCatalog.Set> DetectAggregatesAsync(CancellationToken cancellationToken)
+    {
+        var found = await db.Database.SqlQuery<AggregateCatalog.Set>($"""
+            SELECT to_regclass({AggregateCatalog.Minutes}) IS NOT NULL AS "Minutes", to_regclass({AggregateCatalog.Hours}) IS NOT NULL AS "Hours"
+            """).SingleAsync(cancellationToken);
+        aggregates.Remember(found);
+        return found;
+    }
+
     public async Task<IReadOnlyList<RunActivity>> ListRunsAsync(int limit, CancellationToken cancellationToken)
     {
         // From the series summaries (one row per run and metric), never from the points.
@@ -209,6 +233,31 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
 
         return await query.Take(range.Limit).ToListAsync(cancellationToken);
     }
+
+    // The raw points in the continuous aggregates' shape: each point is a one-point bucket.
+    private const string RawTimeSource = """
+        (SELECT run_id, metric_name, time AS bucket, 1 AS count, finite::int AS finite_count,
+                CASE WHEN finite THEN value END AS min_value, CASE WHEN finite THEN value END AS max_value,
+                CASE WHEN finite THEN value::numeric END AS finite_sum, step AS first_step, step AS last_step,
+                time AS last_time, value AS last_value
+         FROM (SELECT *, value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite FROM metrics) p)
+        """;
+
+    // Buckets of {4} microseconds from {2} (a bucket edge) to {3}, numbered from 0, out of {source}: a
+    // continuous aggregate or the raw points, which share one shape. The latest point of a bucket
+    // gives "last" (among points at the same time, any of them).
+    private const string TimeBucketsSql = """
+        SELECT floor(extract(epoch FROM s.bucket - {2}) * 1000000 / {4})::bigint AS "Index",
+               sum(s.count)::bigint AS "Count", sum(s.finite_count)::bigint AS "FiniteCount",
+               min(s.min_value) AS "Min", max(s.max_value) AS "Max",
+               (sum(s.finite_sum) / nullif(sum(s.finite_count), 0))::float8 AS "Avg",
+               min(s.first_step) AS "FirstStep", max(s.last_step) AS "LastStep",
+               max(s.last_time) AS "LastTime", (array_agg(s.last_value ORDER BY s.last_time DESC))[1] AS "Last"
+        FROM {source} s
+        WHERE s.run_id = {0} AND s.metric_name = {1} AND s.bucket >= {2} AND s.bucket < {3}
+        GROUP BY 1
+        ORDER BY 1
+        """;
 
     // Buckets of equal step width over [lo, hi] ({2}, {3}); each reports its finite min/max/avg,
     // and the value at its last step is fetched through the identity index (one probe per bucket).
@@ -383,6 +432,29 @@ internal sealed class MetricReader(MetricsDbContext db) : IMetricReader
     }
 
     private sealed record StepBounds(long? Lo, long? Hi);
+
+    private sealed class TimeBucketRow
+    {
+        public long Index { get; init; }
+
+        public long Count { get; init; }
+
+        public long FiniteCount { get; init; }
+
+        public double? Min { get; init; }
+
+        public double? Max { get; init; }
+
+        public double? Avg { get; init; }
+
+        public long? FirstStep { get; init; }
+
+        public long? LastStep { get; init; }
+
+        public DateTime LastTime { get; init; }
+
+        public double Last { get; init; }
+    }
 
     private sealed class StatisticsRow
     {

@@ -7,11 +7,15 @@ namespace Metrics.Api.IntegrationTests.Support;
 /// One API host for the collection. The database is migrated by the host's own start-up and
 /// emptied once with Respawn; tests then isolate themselves by writing to fresh run ids.
 /// </summary>
-public sealed class ApiFixture : IAsyncLifetime
+public sealed class ApiFixture : IStorageFixture, IAsyncLifetime
 {
     public ApiFactory Factory { get; } = new();
 
     public HttpClient Client { get; private set; } = null!;
+
+    public Db Db => Db.Postgres;
+
+    public Task SettleAsync() => Task.CompletedTask; // nothing runs in the background on PostgreSQL
 
     public async Task InitializeAsync()
     {

@@ -2,22 +2,23 @@ using Npgsql;
 
 namespace Metrics.Api.IntegrationTests.Support;
 
-/// <summary>Direct looks at the tables, to check what was really stored.</summary>
-internal static class Db
+/// <summary>Direct looks at the tables of one database, to check what was really stored.</summary>
+public sealed class Db(NpgsqlDataSource dataSource)
 {
-    public static async Task<long> CountMetricsAsync(Guid run) =>
+    /// <summary>The PostgreSQL 15 test database, on its own connections.</summary>
+    public static Db Postgres { get; } = new(NpgsqlDataSource.Create(TestEnvironment.DatabaseConnectionString));
+
+    public async Task<long> CountMetricsAsync(Guid run) =>
         await ScalarAsync<long>("SELECT count(*) FROM metrics WHERE run_id = @run", run);
 
-    public static async Task<long> CountSystemMetricsAsync(Guid run) =>
+    public async Task<long> CountSystemMetricsAsync(Guid run) =>
         await ScalarAsync<long>("SELECT count(*) FROM system_metrics WHERE run_id = @run", run);
 
     /// <summary>Writes behind the API's back: neither the cache nor the series summary is told.</summary>
-    public static async Task InsertBehindTheApiAsync(Guid run, string name, long step, double value)
+    public async Task InsertBehindTheApiAsync(Guid run, string name, long step, double value)
     {
-        await using var connection = new NpgsqlConnection(TestEnvironment.DatabaseConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "INSERT INTO metrics (run_id, metric_name, step, value, time) VALUES (@run, @name, @step, @value, now())", connection);
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO metrics (run_id, metric_name, step, value, time) VALUES (@run, @name, @step, @value, now())");
         command.Parameters.AddWithValue("run", run);
         command.Parameters.AddWithValue("name", name);
         command.Parameters.AddWithValue("step", step);
@@ -29,7 +30,7 @@ internal static class Db
     /// Rows of the run's 1024-step rollups that differ from the 64-step rollups folded 16 to one
     /// (what the migration's backfill computes), in either direction; 0 when both levels agree.
     /// </summary>
-    public static async Task<long> CoarseRollupMismatchesAsync(Guid run) =>
+    public async Task<long> CoarseRollupMismatchesAsync(Guid run) =>
         await ScalarAsync<long>("""
             WITH folded AS (
                 SELECT g.run_id, g.metric_name, g.block, g.n AS count, g.finite_n AS finite_count, g.min_v AS min_value,
@@ -52,11 +53,50 @@ internal static class Db
             SELECT count(*) FROM ((SELECT * FROM folded EXCEPT ALL SELECT * FROM coarse) UNION ALL (SELECT * FROM coarse EXCEPT ALL SELECT * FROM folded)) d
             """, run);
 
-    private static async Task<T> ScalarAsync<T>(string sql, Guid run)
+    public async Task<List<(long? Step, double Value, DateTime Time)>> ReadSeriesAsync(Guid run, string name)
     {
-        await using var connection = new NpgsqlConnection(TestEnvironment.DatabaseConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = dataSource.CreateCommand("SELECT step, value, time FROM metrics WHERE run_id = @run AND metric_name = @name");
+        command.Parameters.AddWithValue("run", run);
+        command.Parameters.AddWithValue("name", name);
+        await using var reader = await command.ExecuteReaderAsync();
+        var points = new List<(long?, double, DateTime)>();
+        while (await reader.ReadAsync())
+        {
+            points.Add((reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetDouble(1), reader.GetDateTime(2)));
+        }
+
+        return points;
+    }
+
+    /// <summary>The first column of every row, as text (null as "").</summary>
+    public async Task<List<string>> ColumnAsync(string sql, Guid? run = null)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        if (run is { } id)
+        {
+            command.Parameters.AddWithValue("run", id);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetValue(0).ToString()!);
+        }
+
+        return values;
+    }
+
+    /// <summary>A statement outside any transaction (TimescaleDB's refresh and compression procedures need that).</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql, Guid run)
+    {
+        await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue("run", run);
         return (T)(await command.ExecuteScalarAsync())!;
     }

@@ -24,6 +24,12 @@ public interface IMetricReader
     /// <summary>At most <paramref name="points"/> step buckets over the step range (default: the whole series).</summary>
     Task<DownsampledSeries> GetDownsampledAsync(Guid runId, string metricName, int points, long? minStep, long? maxStep, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Non-empty buckets of <paramref name="width"/> over [<paramref name="from"/>, <paramref name="to"/>),
+    /// <paramref name="from"/> being a bucket edge, oldest first.
+    /// </summary>
+    Task<IReadOnlyList<TimeBucket>> GetTimeBucketsAsync(Guid runId, string metricName, DateTime from, DateTime to, TimeSpan width, CancellationToken cancellationToken);
+
     /// <summary>The <paramref name="limit"/> runs with the latest point times, latest first.</summary>
     Task<IReadOnlyList<RunActivity>> ListRunsAsync(int limit, CancellationToken cancellationToken);
 
