@@ -44,6 +44,20 @@ public sealed class MigrationTests
         }
     }
 
+    [Theory]
+    [InlineData("RETENTION_DAYS", "30d")]
+    [InlineData("RETENTION_DAYS", "0")]
+    [InlineData("COMPRESS_AFTER_DAYS", "-1")]
+    [InlineData("CHUNK_INTERVAL_HOURS", "0")]
+    public void A_bad_storage_setting_stops_the_start_naming_the_setting(string key, string value)
+    {
+        using var factory = new ApiFactory(settings: new Dictionary<string, string> { [key] = value });
+
+        var start = () => factory.CreateClient();
+
+        start.Should().Throw<InvalidOperationException>().WithMessage($"{key} must be a whole number*'{value}'*");
+    }
+
     private static async Task ExecuteAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(TestEnvironment.DatabaseConnectionString);
