@@ -89,7 +89,8 @@ internal static class StoragePolicies
             await ScalarAsync<object>(connection, add, [("target", target), ("value", (object?)value ?? DBNull.Value), .. extra], cancellationToken);
         }
 
-        logger.LogInformation("TimescaleDB {Policy} on {Target}: {Key} = {Value}", proc, target, key, value?.ToString() ?? (wanted ? "none" : "off"));
+        logger.LogInformation("TimescaleDB {Policy} on {Target}: {Key} = {Value}", proc, target, key,
+            value is { } v ? $"{v.TotalDays:0.##} days" : wanted ? "none" : "off");
     }
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
