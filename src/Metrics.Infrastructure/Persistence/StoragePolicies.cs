@@ -34,6 +34,16 @@ internal static class StoragePolicies
         foreach (var table in Hypertables)
         {
             await ScalarAsync<object>(connection, "SELECT set_chunk_time_interval(@target::regclass, @value)", [("target", table), ("value", options.ChunkInterval)], cancellationToken);
+        }
+
+        if (await ScalarAsync<object>(connection, "SELECT current_setting('timescaledb.license', true)", [], cancellationToken) is "apache")
+        {
+            logger.LogWarning("TimescaleDB's Apache-2 edition has no compression, policies or continuous aggregates: plain hypertables only");
+            return;
+        }
+
+        foreach (var table in Hypertables)
+        {
             await EnsureAsync(connection, logger, table, "policy_compression", "compress_after", options.CompressAfter, required: false,
                 "SELECT remove_compression_policy(@target::regclass, if_exists => true)",
                 "SELECT add_compression_policy(@target::regclass, compress_after => @value)", [], cancellationToken);

@@ -24,11 +24,14 @@ namespace Metrics.Infrastructure.Persistence.Migrations
             // after the next refresh. The views are created WITH NO DATA because a migration runs
             // in a transaction; the first policy run materializes existing data, and real-time
             // aggregation answers correctly until it does.
+            // Compression, policies and continuous aggregates are Timescale License features: the
+            // Apache-2 edition (some managed services) keeps plain hypertables.
             migrationBuilder.Sql(
                 """
                 DO $$
                 BEGIN
-                    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
+                    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')
+                       AND current_setting('timescaledb.license', true) IS DISTINCT FROM 'apache' THEN
                         ALTER TABLE metrics SET (timescaledb.compress,
                             timescaledb.compress_segmentby = 'run_id, metric_name',
                             timescaledb.compress_orderby = 'step, time');
