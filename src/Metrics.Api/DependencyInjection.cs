@@ -4,6 +4,7 @@ using System.Text.Json.Serialization.Metadata;
 using Metrics.Api.Infrastructure;
 using Metrics.Api.Live;
 using Metrics.Api.OpenApi;
+using Metrics.Api.Security;
 using Metrics.Application.Common.Abstractions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding.Validation;
@@ -13,8 +14,9 @@ namespace Metrics.Api;
 
 public static class DependencyInjection
 {
-    public static IServiceCollection AddApi(this IServiceCollection services)
+    public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
+        services.AddApiKeyAuth(configuration, environment);
         services.AddControllers(options => options.ModelBinderProviders.Insert(0, new UtcDateTimeOffsetModelBinderProvider()))
             .AddJsonOptions(options => Configure(options.JsonSerializerOptions));
 

@@ -2,6 +2,7 @@ using Metrics.Api;
 using Metrics.Api.Infrastructure;
 using Metrics.Api.Live;
 using Metrics.Api.OpenApi;
+using Metrics.Api.Security;
 using Metrics.Application;
 using Metrics.Infrastructure;
 using Metrics.Infrastructure.Persistence;
@@ -22,7 +23,7 @@ builder.WebHost.UseUrls(config["urls"] is { Length: > 0 } urls ? urls : $"http:/
 builder.Services
     .AddApplication(ingest => ingest.MaxBatchSize = config.GetValue("BATCH_SIZE", 1000))
     .AddInfrastructure(config)
-    .AddApi();
+    .AddApi(config, builder.Environment);
 
 var app = builder.Build();
 
@@ -31,6 +32,8 @@ app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseWebSockets();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapControllers();
 app.MapMetricsOpenApi();
 app.MapHub<MetricsHub>("/hubs/metrics");
@@ -42,7 +45,13 @@ if (config.GetValue("MIGRATE_ON_STARTUP", true) && !OpenApiSetup.IsBuildTimeGene
     await app.Services.MigrateDatabaseAsync(TimeSpan.FromSeconds(60), app.Lifetime.ApplicationStopping);
 }
 
+if (args is ["keys", .. var keyArgs])
+{
+    return await KeyCommands.RunAsync(app.Services, keyArgs, Console.Out);
+}
+
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public for WebApplicationFactory in the integration tests.</summary>
 public partial class Program;

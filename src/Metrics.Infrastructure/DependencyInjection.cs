@@ -39,6 +39,8 @@ public static class DependencyInjection
                 .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
         services.AddScoped<IMetricReader, MetricReader>();
         services.AddSingleton<AggregateCatalog>();
+        services.AddScoped<IApiKeyStore, ApiKeyStore>();
+        services.AddSingleton<ApiKeyLookups>();
         services.Configure<WriteOptions>(o => o.Mode = configuration.GetValue("WRITE_MODE", WriteMode.Auto));
         services.Configure<StorageOptions>(o => StorageOptions.Bind(o, configuration));
         services.AddSingleton<MetricWriter>();

@@ -4,6 +4,8 @@ using Metrics.Application.Common.Models;
 using Metrics.Application.Metrics.Queries.GetMetricAcrossRuns;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
 using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
+using Metrics.Domain.Keys;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Metrics.Api.Controllers;
@@ -14,6 +16,7 @@ public sealed class MetricsController(ISender sender) : ControllerBase
 {
     /// <summary>Store up to BATCH_SIZE training metrics, all or nothing; retried points are not stored twice.</summary>
     [HttpPost("batch", Name = "WriteMetricBatch")]
+    [Authorize(Policy = ApiScopes.Write)]
     [RequestSizeLimit(ApiLimits.MaxRequestBodyBytes)]
     [ProducesResponseType<BatchWriteResult>(StatusCodes.Status201Created)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
@@ -27,6 +30,7 @@ public sealed class MetricsController(ISender sender) : ControllerBase
     /// up to <c>limit</c> points per run, with the usual time/step filters and order.
     /// </summary>
     [HttpGet("{metric_name}", Name = "GetMetricAcrossRuns")]
+    [Authorize(Policy = ApiScopes.Read)]
     [ProducesResponseType<MetricAcrossRunsResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
@@ -42,6 +46,7 @@ public sealed class MetricsController(ISender sender) : ControllerBase
 
     /// <summary>Store up to BATCH_SIZE system metrics (CPU, GPU, memory, disk, network), all or nothing.</summary>
     [HttpPost("system/batch", Name = "WriteSystemMetricBatch")]
+    [Authorize(Policy = ApiScopes.Write)]
     [RequestSizeLimit(ApiLimits.MaxRequestBodyBytes)]
     [ProducesResponseType<BatchWriteResult>(StatusCodes.Status201Created)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]

@@ -10,12 +10,15 @@ using Metrics.Application.Runs.Queries.GetRunMetricNames;
 using Metrics.Application.Runs.Queries.ListRuns;
 using Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
 using Metrics.Api.Infrastructure;
+using Metrics.Domain.Keys;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Metrics.Api.Controllers;
 
 [ApiController]
 [Route("api/v1/runs/{run_id}")]
+[Authorize(Policy = ApiScopes.Read)]
 [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
 public sealed class RunsController(ISender sender) : ControllerBase

@@ -1,4 +1,6 @@
+using Metrics.Domain.Keys;
 using Metrics.Domain.Metrics;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Metrics.Api.Live;
@@ -18,7 +20,9 @@ public sealed record LiveMetricsMessage(Guid RunId, long Seq, RawJson Metrics);
 /// <summary>
 /// Live metrics at /hubs/metrics. A connection may follow several runs, each with its own
 /// metric-name filter; it receives one <c>metrics</c> event per batch written to a followed run.
+/// Connecting needs the metrics:read scope (browsers send the key as <c>access_token</c>).
 /// </summary>
+[Authorize(Policy = ApiScopes.Read)]
 internal sealed class MetricsHub(LiveSubscribers subscribers, IHubContext<MetricsHub, IMetricsClient> hub) : Hub<IMetricsClient>
 {
     private const int QueueCapacity = 256;

@@ -21,7 +21,8 @@ internal static partial class RawWebSocketEndpoint
     private const int MaxClientMessageBytes = 16 * 1024;
 
     public static IEndpointConventionBuilder MapRawMetricsWebSocket(this IEndpointRouteBuilder endpoints) =>
-        endpoints.Map("/ws/metrics/{run_id}", HandleAsync).WithName("MetricsWebSocket").ExcludeFromDescription();
+        endpoints.Map("/ws/metrics/{run_id}", HandleAsync).WithName("MetricsWebSocket").ExcludeFromDescription()
+            .RequireAuthorization(Metrics.Domain.Keys.ApiScopes.Read);
 
     private static async Task HandleAsync(HttpContext context, string run_id, LiveSubscribers subscribers, ILoggerFactory loggers)
     {

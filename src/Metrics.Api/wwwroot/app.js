@@ -27,9 +27,30 @@ const toNumber = v => (typeof v === 'number' ? v : Number(v));
 
 const encode = name => encodeURIComponent(name);
 
+// ---- API key ---------------------------------------------------------------------------------
+// With AUTH_MODE=keys every call needs a key with metrics:read. It is asked for on the first 401,
+// kept in this browser's localStorage, sent as a Bearer header (REST) or access_token (SignalR).
+const KEY_STORAGE = 'metricservice.apiKey';
+const apiKey = () => localStorage.getItem(KEY_STORAGE);
+
+function askForKey(reason) {
+  $('key-form').hidden = false;
+  $('key-reason').textContent = reason;
+  $('key-input').focus();
+}
+
+$('key-form').addEventListener('submit', event => {
+  event.preventDefault();
+  localStorage.setItem(KEY_STORAGE, $('key-input').value.trim());
+  location.reload(); // every request and the live connection start over with the key
+});
+
 async function getJson(url) {
-  const response = await fetch(url, { headers: { accept: 'application/json' } });
+  const headers = { accept: 'application/json' };
+  if (apiKey()) headers.authorization = `Bearer ${apiKey()}`;
+  const response = await fetch(url, { headers });
   const body = await response.json().catch(() => null);
+  if (response.status === 401) askForKey(body?.detail ?? 'An API key is required.');
   if (!response.ok) {
     throw new Error(body?.detail ?? body?.title ?? `${response.status} ${response.statusText}`);
   }
@@ -324,7 +345,7 @@ setInterval(() => {
 // ---- live updates --------------------------------------------------------------------------
 
 const connection = new signalR.HubConnectionBuilder()
-  .withUrl('/hubs/metrics')
+  .withUrl('/hubs/metrics', { accessTokenFactory: () => apiKey() ?? '' })
   .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(10000, 500 * 2 ** ctx.previousRetryCount) })
   .build();
 

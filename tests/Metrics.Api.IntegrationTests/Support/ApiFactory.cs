@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Metrics.Api.IntegrationTests.Support;
@@ -17,8 +18,13 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     private readonly IReadOnlyDictionary<string, string> _settings;
 
     /// <param name="settings">Extra configuration, e.g. WRITE_MODE.</param>
-    public ApiFactory(string? databaseUrl = null, string? redisUrl = null, bool kestrel = false, IReadOnlyDictionary<string, string>? settings = null)
+    private readonly ILoggerProvider? _logging;
+
+    /// <param name="logging">Also receives every log line the host writes (after its level filters).</param>
+    public ApiFactory(string? databaseUrl = null, string? redisUrl = null, bool kestrel = false, IReadOnlyDictionary<string, string>? settings = null,
+        ILoggerProvider? logging = null)
     {
+        _logging = logging;
         _settings = settings ?? new Dictionary<string, string>();
         _databaseUrl = databaseUrl;
         _redisUrl = redisUrl;
@@ -49,5 +55,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         }
 
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        if (_logging is not null)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(_logging));
+        }
     }
 }

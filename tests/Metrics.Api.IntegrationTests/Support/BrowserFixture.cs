@@ -6,11 +6,18 @@ namespace Metrics.Api.IntegrationTests.Support;
 /// The API on a real Kestrel port and Debian's Chromium, headless, driven by Playwright (no
 /// browser download: ./build/test installs the apt package).
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
-    public ApiFactory Api { get; } = new(kestrel: true);
+    public BrowserFixture()
+        : this(null)
+    {
+    }
+
+    protected BrowserFixture(IReadOnlyDictionary<string, string>? settings) => Api = new(kestrel: true, settings: settings);
+
+    public ApiFactory Api { get; }
 
     public HttpClient Client { get; private set; } = null!;
 
@@ -46,3 +53,6 @@ public sealed class BrowserFixture : IAsyncLifetime
         await Api.DisposeAsync();
     }
 }
+
+/// <summary>The same, with API keys required (AUTH_MODE=keys).</summary>
+public sealed class KeyedBrowserFixture() : BrowserFixture(new Dictionary<string, string> { ["AUTH_MODE"] = "keys" });

@@ -1,0 +1,106 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Mediator;
+using Metrics.Application.Keys.Queries.AuthenticateApiKey;
+using Metrics.Domain.Keys;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Metrics.Api.Security;
+
+/// <summary>
+/// API keys from <c>Authorization: Bearer</c>, <c>X-Api-Key</c>, or (for the live endpoints only,
+/// where browsers cannot set headers) the <c>access_token</c> query parameter. The key itself is
+/// never logged. With AUTH_MODE=none every request acts with every scope.
+/// </summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IOptions<AuthOptions> auth,
+    IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string ScopeClaim = "scope";
+    public const string ProjectClaim = "project";
+
+    private static readonly ClaimsPrincipal Everyone = new(new ClaimsIdentity(
+        [new Claim(ClaimTypes.Name, "anonymous (AUTH_MODE=none)"), .. ApiScopes.All.Select(s => new Claim(ScopeClaim, s))], SchemeName));
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (auth.Value.Mode == AuthMode.None)
+        {
+            return AuthenticateResult.Success(new AuthenticationTicket(Everyone, SchemeName));
+        }
+
+        if (PresentedKey() is not { Length: > 0 } presented)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var sender = Context.RequestServices.GetRequiredService<ISender>();
+        if (await sender.Send(new AuthenticateApiKeyQuery(presented), Context.RequestAborted) is not { } key)
+        {
+            return AuthenticateResult.Fail("The API key is unknown or revoked.");
+        }
+
+        var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, key.Id.ToString()), new(ClaimTypes.Name, key.Name) };
+        claims.AddRange(key.Scopes.Select(s => new Claim(ScopeClaim, s)));
+        if (key.Project is { } project)
+        {
+            claims.Add(new Claim(ProjectClaim, project));
+        }
+
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        var presented = PresentedKey() is { Length: > 0 };
+        await WriteAsync(new ProblemDetails
+        {
+            Status = StatusCodes.Status401Unauthorized,
+            Title = "Unauthorized",
+            Detail = presented
+                ? "The API key is unknown or revoked."
+                : "An API key is required: send 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.",
+        });
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        var scopes = Context.User.FindAll(ScopeClaim).Select(c => c.Value).ToList();
+        await WriteAsync(new ProblemDetails
+        {
+            Status = StatusCodes.Status403Forbidden,
+            Title = "Forbidden",
+            Detail = $"This API key may not do this (its scopes: {(scopes.Count == 0 ? "none" : string.Join(", ", scopes))}).",
+        });
+    }
+
+    private string? PresentedKey()
+    {
+        var authorization = Request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization["Bearer ".Length..].Trim();
+        }
+
+        if (Request.Headers.TryGetValue("X-Api-Key", out var header))
+        {
+            return header.ToString().Trim();
+        }
+
+        return Request.Path.StartsWithSegments("/hubs") || Request.Path.StartsWithSegments("/ws")
+            ? Request.Query["access_token"].ToString()
+            : null;
+    }
+
+    private async Task WriteAsync(ProblemDetails problem) =>
+        await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = problem });
+}

@@ -1,0 +1,15 @@
+namespace Metrics.Api.Security;
+
+/// <summary>AUTH_MODE: <c>keys</c> (API keys required; the default, and always so in production) or <c>none</c>.</summary>
+public enum AuthMode
+{
+    Keys,
+
+    /// <summary>Every request acts with every scope: local development only.</summary>
+    None,
+}
+
+public sealed class AuthOptions
+{
+    public AuthMode Mode { get; set; } = AuthMode.Keys;
+}
