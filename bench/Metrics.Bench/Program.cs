@@ -38,6 +38,7 @@ var service8 = best8 is null ? double.NaN : double.Parse(best8[1].Replace(",", s
 table.Add(["limit: binary COPY into the same table (1 stream, 20k rows/COPY)", $"{limit:N0}", "", "", $"service at 8 conn / limit = {service8 / limit:P0}"]);
 
 using var http = new HttpClient { BaseAddress = new Uri(o.Url), Timeout = TimeSpan.FromSeconds(60) };
+Authorize(http);
 var read = $"/api/v1/runs/{Database.ReadRun}/metrics/train%2Floss";
 foreach (var (label, url) in new[]
 {
@@ -70,6 +71,7 @@ async Task<string[]> IngestAsync(string label, int connections, int batchSize)
 {
     using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
     using var client = new HttpClient(handler) { BaseAddress = new Uri(o.Url), Timeout = TimeSpan.FromSeconds(60) };
+    Authorize(client);
     var latencies = new ConcurrentBag<double>();
     long ok = 0, failed = 0;
     var clock = Stopwatch.StartNew();
@@ -137,6 +139,15 @@ async Task<string[]> ReadAsync(string label, string url, bool cached)
     var row = new[] { label, "", Stats.Ms(Stats.Percentile(latencies, 0.5)), Stats.Ms(Stats.Percentile(latencies, 0.99)), $"{o.Reads} requests" };
     log.WriteLine(string.Join("  ", row));
     return row;
+}
+
+// ./build/bench makes a key (the service requires one, as in production) and passes it here.
+static void Authorize(HttpClient client)
+{
+    if (Environment.GetEnvironmentVariable("METRICS_API_KEY") is { Length: > 0 } key)
+    {
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+    }
 }
 
 internal sealed record Options(string Url, string Db, string Redis, int? Pid, int Seconds, int Reads, long SeedRows, int[] Concurrency)

@@ -12,8 +12,18 @@ using Metrics.LiveBench;
 // Loopback only; every loop is bounded in count and time.
 var options = Options.Parse(args);
 var baseUri = new Uri(options.Url);
-var hubUri = new UriBuilder(new Uri(baseUri, "/hubs/metrics")) { Scheme = baseUri.Scheme == "https" ? "wss" : "ws" }.Uri;
+// ./build/bench-live makes a key (the service requires one, as in production) and passes it here.
+var key = Environment.GetEnvironmentVariable("METRICS_API_KEY");
+var hubUri = new UriBuilder(new Uri(baseUri, "/hubs/metrics"))
+{
+    Scheme = baseUri.Scheme == "https" ? "wss" : "ws",
+    Query = key is { Length: > 0 } ? $"access_token={Uri.EscapeDataString(key)}" : string.Empty,
+}.Uri;
 using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
+if (key is { Length: > 0 })
+{
+    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+}
 using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(15));
 var ct = stop.Token;
 

@@ -103,12 +103,15 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
     {
         var document = await fixture.Anonymous.GetJsonAsync("/openapi/v1.json");
         var operations = document["paths"]!.AsObject()
-            .SelectMany(path => path.Value!.AsObject().Select(op => (Path: path.Key, Method: op.Key.ToUpperInvariant(), Id: op.Value!["operationId"]!.GetValue<string>())))
+            .SelectMany(path => path.Value!.AsObject().Select(op => (Path: path.Key, Method: op.Key.ToUpperInvariant(), Op: op.Value!)))
             .ToList();
         operations.Should().HaveCountGreaterThan(12);
 
-        foreach (var (path, method, id) in operations)
+        foreach (var (path, method, op) in operations)
         {
+            var id = op["operationId"]!.GetValue<string>();
+            op["security"]!.AsArray().Should().NotBeEmpty($"{id} documents the key it needs");
+            op["responses"]!.AsObject().Select(r => r.Key).Should().Contain(["401", "403"], id);
             var url = path.Replace("{run_id}", Guid.NewGuid().ToString()).Replace("{metric_name}", "loss").Replace("{key_id}", Guid.NewGuid().ToString());
             var (right, wrong) = AdminOnly.Contains(id) ? (fixture.Admin, new[] { fixture.Writer, fixture.Reader })
                 : Write.Contains(id) ? (fixture.Writer, new[] { fixture.Reader })

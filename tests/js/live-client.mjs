@@ -8,7 +8,7 @@ const [baseUrl, runId, ...names] = process.argv.slice(2);
 const timeout = setTimeout(() => { console.error("timed out"); process.exit(1); }, 20000);
 
 const connection = new signalR.HubConnectionBuilder()
-  .withUrl(`${baseUrl}/hubs/metrics`)
+  .withUrl(`${baseUrl}/hubs/metrics`, { accessTokenFactory: () => process.env.KEY ?? "" }) // KEY: an API key, when required
   .configureLogging(signalR.LogLevel.Warning)
   .build();
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -12,6 +13,8 @@ public static class OpenApiSetup
         System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
 
     private const string SortOrder = "SortOrder";
+    private const string BearerScheme = "bearer";
+    private const string HeaderScheme = "apiKey";
 
     public static IServiceCollection AddMetricsOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(options =>
@@ -36,11 +39,38 @@ public static class OpenApiSetup
                     Default = JsonValue.Create("desc"),
                     Description = "Order of the points: by time (then step), newest first unless 'asc'.",
                 };
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "An API key (msk_…): Authorization: Bearer <key>.",
+                };
+                document.Components.SecuritySchemes[HeaderScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey,
+                    In = ParameterLocation.Header,
+                    Name = "X-Api-Key",
+                    Description = "The same key in the X-Api-Key header.",
+                };
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer(WireSchemas.TransformAsync);
-            options.AddOperationTransformer((operation, _, _) =>
+            options.AddOperationTransformer((operation, context, _) =>
             {
+                // The scope an operation needs (its policy), as the role of either scheme, plus its 401 and 403.
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().LastOrDefault()?.Policy is { } scope)
+                {
+                    operation.Security =
+                    [
+                        new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [scope] },
+                        new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(HeaderScheme, context.Document)] = [scope] },
+                    ];
+                    operation.Description = $"{operation.Description}\n\nNeeds an API key with the scope '{scope}' (or admin).".TrimStart();
+                    AddProblem(operation, StatusCodes.Status401Unauthorized, "No API key, or an unknown or revoked one.");
+                    AddProblem(operation, StatusCodes.Status403Forbidden, $"The API key lacks the scope '{scope}'.");
+                }
+
                 foreach (var parameter in operation.Parameters ?? [])
                 {
                     if (parameter is OpenApiParameter { Name: "order" } order)
