@@ -15,12 +15,13 @@ public static class DependencyInjection
         ValidationConventions.Apply();
         services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, includeInternalTypes: true);
 
-        // Scoped: handlers use the scoped DbContext. Order: validate first, then serve from cache.
+        // Scoped: handlers use the scoped DbContext. Order: validate, check the caller's project,
+        // then serve from cache (so nothing cached reaches a caller who may not see it).
         services.AddMediator(options =>
         {
             options.ServiceLifetime = ServiceLifetime.Scoped;
             options.Assemblies = [typeof(DependencyInjection)];
-            options.PipelineBehaviors = [typeof(ValidationBehaviour<,>), typeof(CachingBehaviour<,>)];
+            options.PipelineBehaviors = [typeof(ValidationBehaviour<,>), typeof(ProjectScopeBehaviour<,>), typeof(CachingBehaviour<,>)];
         });
 
         services.AddSingleton(TimeProvider.System);

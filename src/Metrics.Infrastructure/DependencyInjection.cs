@@ -41,6 +41,7 @@ public static class DependencyInjection
         services.AddSingleton<AggregateCatalog>();
         services.AddScoped<IApiKeyStore, ApiKeyStore>();
         services.AddSingleton<ApiKeyLookups>();
+        services.AddScoped<IRunProjects, RunProjects>();
         services.Configure<WriteOptions>(o => o.Mode = configuration.GetValue("WRITE_MODE", WriteMode.Auto));
         services.Configure<StorageOptions>(o => StorageOptions.Bind(o, configuration));
         services.AddSingleton<MetricWriter>();

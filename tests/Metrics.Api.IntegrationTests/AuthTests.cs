@@ -9,6 +9,7 @@ using Metrics.Api.Security;
 using Metrics.Application.Keys.Commands.CreateApiKey;
 using Metrics.Application.Keys.Commands.RevokeApiKey;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -61,10 +62,12 @@ public sealed class AuthFixture : IAsyncLifetime
         return client;
     }
 
-    public async Task<CreatedApiKeyDto> CreateKeyAsync(params string[] scopes)
+    public async Task<CreatedApiKeyDto> CreateKeyAsync(params string[] scopes) => await CreateProjectKeyAsync(null, scopes);
+
+    public async Task<CreatedApiKeyDto> CreateProjectKeyAsync(string? project, params string[] scopes)
     {
         await using var scope = Factory.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<ISender>().Send(new CreateApiKeyCommand("test", scopes, null));
+        return await scope.ServiceProvider.GetRequiredService<ISender>().Send(new CreateApiKeyCommand("test", scopes, project));
     }
 
     private async Task<string> CreateAsync(string scope) => (await CreateKeyAsync(scope)).Key;
@@ -242,6 +245,66 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
         (await KeyCommands.RunAsync(fixture.Factory.Services, ["create", "--scopes", "root"], bad)).Should().Be(1);
         bad.ToString().Should().Contain("'root' is not a scope");
         (await KeyCommands.RunAsync(fixture.Factory.Services, ["make"], new StringWriter())).Should().Be(2);
+    }
+
+    [Fact]
+    public async Task A_project_key_touches_only_its_projects_runs_and_claims_new_ones()
+    {
+        var project = $"alpha-{Guid.NewGuid():N}";
+        var alpha = fixture.ClientWith((await fixture.CreateProjectKeyAsync(project, "metrics:write", "metrics:read")).Key);
+        var beta = fixture.ClientWith((await fixture.CreateProjectKeyAsync($"beta-{Guid.NewGuid():N}", "metrics:write", "metrics:read")).Key);
+        var global = fixture.ClientWith(fixture.Admin);
+        var (ours, open, fresh) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await alpha.PostBatchAsync(Point(ours, "loss", 1, 0.5, "2096-01-01T00:00:00Z")); // a new run joins the project
+        await global.PostBatchAsync(Point(open, "loss", 1, 0.5, "2096-01-01T00:00:01Z")); // written by an unbound key: no project
+
+        (await alpha.GetJsonAsync($"/api/v1/runs/{ours}/metrics/loss/stats"))["count"]!.GetValue<long>().Should().Be(1);
+        foreach (var url in new[] { $"/api/v1/runs/{ours}/metrics/loss/stats", $"/api/v1/runs/{ours}/metrics/loss", $"/api/v1/runs/{ours}/metric-names",
+                     $"/api/v1/metrics/loss?run_ids={ours}", $"/api/v1/runs/{ours}/system-metrics" })
+        {
+            (await (await beta.GetAsync(url)).ShouldBeProblemAsync(HttpStatusCode.Forbidden))["detail"]!.GetValue<string>().Should().Contain(ours.ToString());
+        }
+
+        await (await alpha.GetAsync($"/api/v1/runs/{open}/metrics/loss/latest")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await alpha.PostAsync("/api/v1/metrics/batch", Batch(Point(open, "loss", 2, 0.5)))).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await beta.PostAsync("/api/v1/metrics/batch", Batch(Point(ours, "loss", 2, 0.5)))).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await alpha.PostAsync("/api/v1/metrics/batch", Batch(Point(ours, "loss", 3, 0.5), Point(open, "loss", 3, 0.5))))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        (await global.GetJsonAsync($"/api/v1/runs/{ours}/metrics/loss/stats"))["count"]!.GetValue<long>().Should().Be(1, "refused batches wrote nothing");
+        (await global.GetJsonAsync($"/api/v1/runs/{open}/metrics/loss/stats"))["count"]!.GetValue<long>().Should().Be(1);
+
+        await alpha.PostBatchAsync(Point(ours, "loss", 2, 0.25, "2096-01-01T00:00:02Z"), Point(fresh, "acc", 1, 0.1, "2096-01-01T00:00:03Z"));
+        var listed = (await alpha.GetJsonAsync("/api/v1/runs?limit=1000"))["runs"]!.AsArray().Select(r => r!["run_id"]!.GetValue<Guid>()).ToList();
+        listed.Should().BeEquivalentTo([fresh, ours], "a project key lists its project's runs only");
+        (await global.GetJsonAsync("/api/v1/runs?limit=1000"))["runs"]!.AsArray().Select(r => r!["run_id"]!.GetValue<Guid>())
+            .Should().Contain([ours, open, fresh]);
+
+        // Live: the hub refuses another project's run; the raw WebSocket refuses it before the upgrade and in a subscribe message.
+        var hubUrl = new Uri(fixture.Anonymous.BaseAddress!, "/hubs/metrics");
+        await using var betaHub = new HubConnectionBuilder().WithUrl(hubUrl, o => o.AccessTokenProvider = () => Task.FromResult<string?>(beta.DefaultRequestHeaders.Authorization!.Parameter)).Build();
+        await betaHub.StartAsync();
+        var subscribe = () => betaHub.InvokeAsync("SubscribeToRun", ours.ToString(), (string[]?)null);
+        (await subscribe.Should().ThrowAsync<HubException>()).Which.Message.Should().Contain(ours.ToString());
+        await using var alphaHub = new HubConnectionBuilder().WithUrl(hubUrl, o => o.AccessTokenProvider = () => Task.FromResult<string?>(alpha.DefaultRequestHeaders.Authorization!.Parameter)).Build();
+        await alphaHub.StartAsync();
+        await alphaHub.InvokeAsync("SubscribeToRun", ours.ToString(), (string[]?)null);
+
+        var wsBase = new UriBuilder(fixture.Anonymous.BaseAddress!) { Scheme = "ws" }.Uri;
+        using (var refused = new ClientWebSocket())
+        {
+            var connect = () => refused.ConnectAsync(new Uri(wsBase, $"/ws/metrics/{ours}?access_token={beta.DefaultRequestHeaders.Authorization!.Parameter}"), CancellationToken.None);
+            await connect.Should().ThrowAsync<WebSocketException>();
+        }
+
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri(wsBase, $"/ws/metrics/{ours}?access_token={alpha.DefaultRequestHeaders.Authorization!.Parameter}"), CancellationToken.None);
+        await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes($$$"""{"type":"subscribe","payload":{"run_id":"{{{open}}}"}}"""), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = await socket.ReceiveAsync(buffer, timeout.Token);
+        var reply = JsonNode.Parse(buffer.AsSpan(0, received.Count))!;
+        reply["type"]!.GetValue<string>().Should().Be("error");
+        reply["payload"]!["message"]!.GetValue<string>().Should().Contain(open.ToString());
     }
 
     [Theory]

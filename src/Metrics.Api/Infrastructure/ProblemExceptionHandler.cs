@@ -31,6 +31,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 Title = "The request is invalid; nothing was written.",
             },
             NotFoundException nf => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = nf.Message },
+            ForbiddenException f => new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Forbidden", Detail = f.Message },
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,

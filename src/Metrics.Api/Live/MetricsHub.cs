@@ -1,3 +1,7 @@
+using Mediator;
+using Metrics.Api.Security;
+using Metrics.Application.Common.Exceptions;
+using Metrics.Application.Runs.Queries.CheckRunAccess;
 using Metrics.Domain.Keys;
 using Metrics.Domain.Metrics;
 using Microsoft.AspNetCore.Authorization;
@@ -23,12 +27,13 @@ public sealed record LiveMetricsMessage(Guid RunId, long Seq, RawJson Metrics);
 /// Connecting needs the metrics:read scope (browsers send the key as <c>access_token</c>).
 /// </summary>
 [Authorize(Policy = ApiScopes.Read)]
-internal sealed class MetricsHub(LiveSubscribers subscribers, IHubContext<MetricsHub, IMetricsClient> hub) : Hub<IMetricsClient>
+internal sealed class MetricsHub(LiveSubscribers subscribers, IHubContext<MetricsHub, IMetricsClient> hub, ISender sender, RequestCaller caller)
+    : Hub<IMetricsClient>
 {
     private const int QueueCapacity = 256;
 
     /// <param name="metricNames">Null or empty: every metric of the run.</param>
-    public Task SubscribeToRun(string runId, string[]? metricNames)
+    public async Task SubscribeToRun(string runId, string[]? metricNames)
     {
         var run = ParseRun(runId);
         if (metricNames is not null && !metricNames.All(MetricRules.IsValidName))
@@ -36,8 +41,17 @@ internal sealed class MetricsHub(LiveSubscribers subscribers, IHubContext<Metric
             throw new HubException("metricNames holds an invalid metric name.");
         }
 
+        caller.User = Context.User;
+        try
+        {
+            await sender.Send(new CheckRunAccessQuery(run), Context.ConnectionAborted);
+        }
+        catch (ForbiddenException e)
+        {
+            throw new HubException(e.Message);
+        }
+
         subscribers.Subscribe(run, CurrentConnection(), metricNames?.ToHashSet(StringComparer.Ordinal));
-        return Task.CompletedTask;
     }
 
     public Task UnsubscribeFromRun(string runId)

@@ -2,6 +2,9 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Mediator;
+using Metrics.Application.Common.Exceptions;
+using Metrics.Application.Runs.Queries.CheckRunAccess;
 using Metrics.Domain.Metrics;
 
 namespace Metrics.Api.Live;
@@ -24,12 +27,31 @@ internal static partial class RawWebSocketEndpoint
         endpoints.Map("/ws/metrics/{run_id}", HandleAsync).WithName("MetricsWebSocket").ExcludeFromDescription()
             .RequireAuthorization(Metrics.Domain.Keys.ApiScopes.Read);
 
-    private static async Task HandleAsync(HttpContext context, string run_id, LiveSubscribers subscribers, ILoggerFactory loggers)
+    private static async Task HandleAsync(HttpContext context, string run_id, LiveSubscribers subscribers, ISender sender, ILoggerFactory loggers)
     {
         // Refused before the upgrade, as plain HTTP problems.
         if (!Guid.TryParse(run_id, out var runId) || runId == Guid.Empty)
         {
             await Results.Problem(statusCode: 400, title: "Invalid run id", detail: $"'{run_id}' is not a UUID.").ExecuteAsync(context);
+            return;
+        }
+
+        async Task<string?> RefusalAsync(Guid run)
+        {
+            try
+            {
+                await sender.Send(new CheckRunAccessQuery(run), context.RequestAborted);
+                return null;
+            }
+            catch (ForbiddenException e)
+            {
+                return e.Message;
+            }
+        }
+
+        if (await RefusalAsync(runId) is { } refusal)
+        {
+            await Results.Problem(statusCode: 403, title: "Forbidden", detail: refusal).ExecuteAsync(context);
             return;
         }
 
@@ -51,7 +73,7 @@ internal static partial class RawWebSocketEndpoint
         var sending = connection.RunSendLoopAsync(done.Token);
         try
         {
-            await ReceiveLoopAsync(socket, connection, runId, subscribers, json, done.Token);
+            await ReceiveLoopAsync(socket, connection, runId, subscribers, json, RefusalAsync, done.Token);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -67,7 +89,8 @@ internal static partial class RawWebSocketEndpoint
     }
 
     private static async Task ReceiveLoopAsync(
-        WebSocket socket, Connection connection, Guid pathRun, LiveSubscribers subscribers, JsonSerializerOptions json, CancellationToken ct)
+        WebSocket socket, Connection connection, Guid pathRun, LiveSubscribers subscribers, JsonSerializerOptions json,
+        Func<Guid, Task<string?>> refusal, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(MaxClientMessageBytes);
         try
@@ -93,6 +116,14 @@ internal static partial class RawWebSocketEndpoint
                 {
                     await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
                     return;
+                }
+
+                // Another run than the path's: the key must be allowed to follow it too.
+                if (Parse(buffer.AsSpan(0, length), json) is { Type: "subscribe", Payload.RunId: { } other } && other != pathRun && other != Guid.Empty
+                    && await refusal(other) is { } refused)
+                {
+                    connection.SendError(refused);
+                    continue;
                 }
 
                 Handle(buffer.AsSpan(0, length), connection, pathRun, subscribers, json);
@@ -145,6 +176,18 @@ internal static partial class RawWebSocketEndpoint
             default:
                 connection.SendError($"Unknown message type '{message?.Type}'; expected subscribe, unsubscribe or ping.");
                 break;
+        }
+    }
+
+    private static ClientMessage? Parse(ReadOnlySpan<byte> text, JsonSerializerOptions json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ClientMessage>(text, json);
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

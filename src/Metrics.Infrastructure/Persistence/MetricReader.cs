@@ -190,13 +190,14 @@ internal sealed class MetricReader(MetricsDbContext db, AggregateCatalog aggrega
         return found;
     }
 
-    public async Task<IReadOnlyList<RunActivity>> ListRunsAsync(int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RunActivity>> ListRunsAsync(int limit, string? project, CancellationToken cancellationToken)
     {
         // From the series summaries (one row per run and metric), never from the points.
         var rows = await db.Database.SqlQuery<RunRow>($"""
             SELECT run_id AS "RunId", max(last_time) AS "LastActivity", sum(count)::bigint AS "PointCount",
                    array_agg(metric_name ORDER BY metric_name COLLATE "C") AS "MetricNames"
-            FROM metric_summaries
+            FROM metric_summaries s
+            WHERE {project}::text IS NULL OR EXISTS (SELECT 1 FROM run_projects p WHERE p.run_id = s.run_id AND p.project = {project})
             GROUP BY run_id
             ORDER BY 2 DESC, 1
             LIMIT {limit}

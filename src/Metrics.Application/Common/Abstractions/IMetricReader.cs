@@ -30,8 +30,8 @@ public interface IMetricReader
     /// </summary>
     Task<IReadOnlyList<TimeBucket>> GetTimeBucketsAsync(Guid runId, string metricName, DateTime from, DateTime to, TimeSpan width, CancellationToken cancellationToken);
 
-    /// <summary>The <paramref name="limit"/> runs with the latest point times, latest first.</summary>
-    Task<IReadOnlyList<RunActivity>> ListRunsAsync(int limit, CancellationToken cancellationToken);
+    /// <summary>The <paramref name="limit"/> runs with the latest point times, latest first (of <paramref name="project"/> only, when given).</summary>
+    Task<IReadOnlyList<RunActivity>> ListRunsAsync(int limit, string? project, CancellationToken cancellationToken);
 
     /// <summary>The run's metric names in ordinal order.</summary>
     Task<IReadOnlyList<string>> GetMetricNamesAsync(Guid runId, CancellationToken cancellationToken);

@@ -317,6 +317,29 @@ namespace Metrics.Infrastructure.Persistence.Migrations
 
                     b.ToTable("metric_summaries", (string)null);
                 });
+
+            modelBuilder.Entity("Metrics.Infrastructure.Persistence.RunProject", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<DateTime>("ClaimedAt")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("claimed_at");
+
+                    b.Property<string>("Project")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("project");
+
+                    b.HasKey("RunId");
+
+                    b.HasIndex("Project")
+                        .HasDatabaseName("ix_run_projects_project");
+
+                    b.ToTable("run_projects", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }

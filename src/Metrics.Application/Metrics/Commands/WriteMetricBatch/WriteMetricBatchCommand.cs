@@ -1,3 +1,4 @@
+using Metrics.Application.Common.Behaviours;
 using System.Text.Json;
 using Mediator;
 using Metrics.Application.Common.Models;
@@ -5,7 +6,12 @@ using Metrics.Application.Common.Models;
 namespace Metrics.Application.Metrics.Commands.WriteMetricBatch;
 
 /// <summary>Store a batch of points, all or nothing.</summary>
-public sealed record WriteMetricBatchCommand(IReadOnlyList<MetricInput?>? Metrics) : ICommand<BatchWriteResult>;
+public sealed record WriteMetricBatchCommand(IReadOnlyList<MetricInput?>? Metrics) : ICommand<BatchWriteResult>, IRunScoped
+{
+    IEnumerable<Guid> IRunScoped.RunIds => Metrics?.Select(m => m?.RunId).OfType<Guid>() ?? [];
+
+    bool IRunScoped.ClaimsNewRuns => true;
+}
 
 /// <summary>One point as posted. Fields are nullable so a missing field is a validation error, not a zero.</summary>
 /// <param name="Time">Null means now.</param>

@@ -9,8 +9,10 @@ namespace Metrics.Application.Metrics.Queries.GetDownsampledMetric;
 /// and last points so endpoints and spikes survive. Points without a step are not bucketed.
 /// </summary>
 public sealed record GetDownsampledMetricQuery(Guid RunId, string MetricName, int Points, long? MinStep, long? MaxStep)
-    : IQuery<DownsampledMetricResponse>, ICachedQuery
+    : IQuery<DownsampledMetricResponse>, ICachedQuery, IRunScoped
 {
+    IEnumerable<Guid> IRunScoped.RunIds => [RunId];
+
     public const int DefaultPoints = 500;
     public const int MaxPoints = 10_000;
 

@@ -13,8 +13,10 @@ public sealed record GetMetricAcrossRunsQuery(
     DateTimeOffset? EndTime,
     long? MinStep,
     long? MaxStep,
-    string? Order) : IQuery<MetricAcrossRunsResponse>, IRangeQuery, ICachedQuery
+    string? Order) : IQuery<MetricAcrossRunsResponse>, IRangeQuery, ICachedQuery, IRunScoped
 {
+    IEnumerable<Guid> IRunScoped.RunIds => RunIds;
+
     public const int MaxRuns = 100;
 
     public string CacheKey => $"across-runs:{MetricName}:{string.Join(',', RunIds.Select(r => r.ToString("N")))}:{this.ToCacheKey()}";

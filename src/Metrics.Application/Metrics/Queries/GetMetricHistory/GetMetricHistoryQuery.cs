@@ -13,8 +13,10 @@ public sealed record GetMetricHistoryQuery(
     DateTimeOffset? EndTime,
     long? MinStep,
     long? MaxStep,
-    string? Order) : IQuery<MetricHistoryResponse>, IRangeQuery, ICachedQuery
+    string? Order) : IQuery<MetricHistoryResponse>, IRangeQuery, ICachedQuery, IRunScoped
 {
+    IEnumerable<Guid> IRunScoped.RunIds => [RunId];
+
     public string CacheKey => $"history:{RunId:N}:{MetricName}:{this.ToCacheKey()}";
 
     public IReadOnlyList<string> CacheTags => [Common.Behaviours.CacheTags.Metric(RunId, MetricName)];

@@ -3,8 +3,10 @@ using Metrics.Application.Common.Behaviours;
 
 namespace Metrics.Application.Metrics.Queries.GetMetricStats;
 
-public sealed record GetMetricStatsQuery(Guid RunId, string MetricName) : IQuery<MetricStatsDto>, ICachedQuery
+public sealed record GetMetricStatsQuery(Guid RunId, string MetricName) : IQuery<MetricStatsDto>, ICachedQuery, IRunScoped
 {
+    IEnumerable<Guid> IRunScoped.RunIds => [RunId];
+
     public string CacheKey => $"stats:{RunId:N}:{MetricName}";
 
     public IReadOnlyList<string> CacheTags => [Common.Behaviours.CacheTags.Metric(RunId, MetricName)];

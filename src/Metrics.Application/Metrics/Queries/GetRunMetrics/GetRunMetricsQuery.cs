@@ -18,8 +18,10 @@ public sealed record GetRunMetricsQuery(
     long? MinStep,
     long? MaxStep,
     string? Order,
-    IReadOnlyList<string>? MetricNames = null) : IQuery<RunMetricsResponse>, IRangeQuery, ICachedQuery
+    IReadOnlyList<string>? MetricNames = null) : IQuery<RunMetricsResponse>, IRangeQuery, ICachedQuery, IRunScoped
 {
+    IEnumerable<Guid> IRunScoped.RunIds => [RunId];
+
     public const int MaxMetricNames = 50;
 
     public string CacheKey =>

@@ -11,8 +11,10 @@ namespace Metrics.Application.Metrics.Queries.GetTimeBucketedMetric;
 /// to whole buckets. On TimescaleDB, minute- and hour-multiple widths read the continuous aggregates.
 /// </summary>
 public sealed record GetTimeBucketedMetricQuery(Guid RunId, string MetricName, int Points, DateTimeOffset? StartTime, DateTimeOffset? EndTime)
-    : IQuery<TimeBucketedMetricResponse>, ICachedQuery
+    : IQuery<TimeBucketedMetricResponse>, ICachedQuery, IRunScoped
 {
+    IEnumerable<Guid> IRunScoped.RunIds => [RunId];
+
     public const int DefaultPoints = 500;
     public const int MaxPoints = 10_000;
 

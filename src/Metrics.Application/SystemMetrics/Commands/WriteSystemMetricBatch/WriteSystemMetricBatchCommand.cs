@@ -1,3 +1,4 @@
+using Metrics.Application.Common.Behaviours;
 using System.Text.Json;
 using Mediator;
 using Metrics.Application.Common.Models;
@@ -5,7 +6,12 @@ using Metrics.Application.Common.Models;
 namespace Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 
 /// <summary>Store a batch of host measurements (CPU, GPU, memory, disk, network), all or nothing.</summary>
-public sealed record WriteSystemMetricBatchCommand(IReadOnlyList<SystemMetricInput?>? Metrics) : ICommand<BatchWriteResult>;
+public sealed record WriteSystemMetricBatchCommand(IReadOnlyList<SystemMetricInput?>? Metrics) : ICommand<BatchWriteResult>, IRunScoped
+{
+    IEnumerable<Guid> IRunScoped.RunIds => Metrics?.Select(m => m?.RunId).OfType<Guid>() ?? [];
+
+    bool IRunScoped.ClaimsNewRuns => true;
+}
 
 /// <param name="Metadata">Tells devices apart, e.g. {"gpu":0} or {"core":3}.</param>
 public sealed record SystemMetricInput(

@@ -11,8 +11,10 @@ public sealed record GetSystemMetricsQuery(
     int Limit,
     DateTimeOffset? StartTime,
     DateTimeOffset? EndTime,
-    string? Order) : IQuery<SystemMetricsResponse>, IRangeQuery, ICachedQuery
+    string? Order) : IQuery<SystemMetricsResponse>, IRangeQuery, ICachedQuery, IRunScoped
 {
+    IEnumerable<Guid> IRunScoped.RunIds => [RunId];
+
     // System metrics have no step; the step filters of IRangeQuery never apply.
     long? IRangeQuery.MinStep => null;
 

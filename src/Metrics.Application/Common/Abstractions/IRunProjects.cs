@@ -1,0 +1,11 @@
+namespace Metrics.Application.Common.Abstractions;
+
+/// <summary>Which project each run belongs to (runs written only by unbound keys belong to none).</summary>
+public interface IRunProjects
+{
+    /// <summary>
+    /// Of <paramref name="runIds"/>, those not in <paramref name="project"/>. With
+    /// <paramref name="claim"/>, runs that belong to no project and hold no points yet join it first.
+    /// </summary>
+    Task<IReadOnlyList<Guid>> ForeignRunsAsync(IReadOnlyCollection<Guid> runIds, string project, bool claim, CancellationToken cancellationToken);
+}
