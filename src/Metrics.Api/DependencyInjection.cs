@@ -17,6 +17,7 @@ public static class DependencyInjection
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.AddApiKeyAuth(configuration, environment);
+        services.AddApiRateLimits(configuration, configuration.GetValue("BATCH_SIZE", 1000));
         services.AddControllers(options => options.ModelBinderProviders.Insert(0, new UtcDateTimeOffsetModelBinderProvider()))
             .AddJsonOptions(options => Configure(options.JsonSerializerOptions));
 

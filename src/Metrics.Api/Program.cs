@@ -34,9 +34,10 @@ app.UseStaticFiles();
 app.UseWebSockets();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.MapControllers();
 app.MapMetricsOpenApi();
-app.MapHub<MetricsHub>("/hubs/metrics");
+app.MapHub<MetricsHub>("/hubs/metrics").RequireRateLimiting(RateLimitOptions.LiveConnections);
 app.MapRawMetricsWebSocket();
 app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
 

@@ -6,7 +6,9 @@ using Metrics.Application.Metrics.Commands.WriteMetricBatch;
 using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authorization;
+using Metrics.Api.Security;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace Metrics.Api.Controllers;
 
@@ -17,6 +19,7 @@ public sealed class MetricsController(ISender sender) : ControllerBase
     /// <summary>Store up to BATCH_SIZE training metrics, all or nothing; retried points are not stored twice.</summary>
     [HttpPost("batch", Name = "WriteMetricBatch")]
     [Authorize(Policy = ApiScopes.Write)]
+    [ServiceFilter<RateLimits.MetricQuotaFilter>]
     [RequestSizeLimit(ApiLimits.MaxRequestBodyBytes)]
     [ProducesResponseType<BatchWriteResult>(StatusCodes.Status201Created)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
@@ -31,6 +34,7 @@ public sealed class MetricsController(ISender sender) : ControllerBase
     /// </summary>
     [HttpGet("{metric_name}", Name = "GetMetricAcrossRuns")]
     [Authorize(Policy = ApiScopes.Read)]
+    [EnableRateLimiting(RateLimitOptions.ExpensiveReads)]
     [ProducesResponseType<MetricAcrossRunsResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
@@ -47,6 +51,7 @@ public sealed class MetricsController(ISender sender) : ControllerBase
     /// <summary>Store up to BATCH_SIZE system metrics (CPU, GPU, memory, disk, network), all or nothing.</summary>
     [HttpPost("system/batch", Name = "WriteSystemMetricBatch")]
     [Authorize(Policy = ApiScopes.Write)]
+    [ServiceFilter<RateLimits.MetricQuotaFilter>]
     [RequestSizeLimit(ApiLimits.MaxRequestBodyBytes)]
     [ProducesResponseType<BatchWriteResult>(StatusCodes.Status201Created)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]

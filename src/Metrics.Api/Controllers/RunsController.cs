@@ -12,7 +12,9 @@ using Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
 using Metrics.Api.Infrastructure;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authorization;
+using Metrics.Api.Security;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace Metrics.Api.Controllers;
 
@@ -90,6 +92,7 @@ public sealed class RunsController(ISender sender) : ControllerBase
     /// [min_step, max_step], plus the range's first and last points.
     /// </summary>
     [HttpGet("metrics/{metric_name}/downsampled", Name = "GetDownsampledMetric")]
+    [EnableRateLimiting(RateLimitOptions.ExpensiveReads)]
     [ProducesResponseType<DownsampledMetricResponse>(StatusCodes.Status200OK)]
     public async Task<DownsampledMetricResponse> GetDownsampled(
         [FromRoute(Name = "run_id")] Guid runId,
@@ -106,6 +109,7 @@ public sealed class RunsController(ISender sender) : ControllerBase
     /// min, max, avg, last value and step range. On TimescaleDB, served by continuous aggregates.
     /// </summary>
     [HttpGet("metrics/{metric_name}/time-buckets", Name = "GetTimeBucketedMetric")]
+    [EnableRateLimiting(RateLimitOptions.ExpensiveReads)]
     [ProducesResponseType<TimeBucketedMetricResponse>(StatusCodes.Status200OK)]
     public async Task<TimeBucketedMetricResponse> GetTimeBuckets(
         [FromRoute(Name = "run_id")] Guid runId,

@@ -25,7 +25,8 @@ internal static partial class RawWebSocketEndpoint
 
     public static IEndpointConventionBuilder MapRawMetricsWebSocket(this IEndpointRouteBuilder endpoints) =>
         endpoints.Map("/ws/metrics/{run_id}", HandleAsync).WithName("MetricsWebSocket").ExcludeFromDescription()
-            .RequireAuthorization(Metrics.Domain.Keys.ApiScopes.Read);
+            .RequireAuthorization(Metrics.Domain.Keys.ApiScopes.Read)
+            .RequireRateLimiting(Security.RateLimitOptions.LiveConnections);
 
     private static async Task HandleAsync(HttpContext context, string run_id, LiveSubscribers subscribers, ISender sender, ILoggerFactory loggers)
     {

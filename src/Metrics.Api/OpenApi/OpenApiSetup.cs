@@ -68,7 +68,8 @@ public static class OpenApiSetup
                     ];
                     operation.Description = $"{operation.Description}\n\nNeeds an API key with the scope '{scope}' (or admin).".TrimStart();
                     AddProblem(operation, StatusCodes.Status401Unauthorized, "No API key, or an unknown or revoked one.");
-                    AddProblem(operation, StatusCodes.Status403Forbidden, $"The API key lacks the scope '{scope}'.");
+                    AddProblem(operation, StatusCodes.Status403Forbidden, $"The API key lacks the scope '{scope}', or is bound to another project.");
+                    AddProblem(operation, StatusCodes.Status429TooManyRequests, "Over this key's rate limit; retry after Retry-After seconds.");
                 }
 
                 foreach (var parameter in operation.Parameters ?? [])
