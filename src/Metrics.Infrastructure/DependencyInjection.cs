@@ -42,6 +42,9 @@ public static class DependencyInjection
         services.AddScoped<IApiKeyStore, ApiKeyStore>();
         services.AddSingleton<ApiKeyLookups>();
         services.AddScoped<IRunProjects, RunProjects>();
+        services.AddScoped<IIdempotencyStore, IdempotencyStore>();
+        services.Configure<IdempotencyOptions>(o => o.Retention = TimeSpan.FromHours(configuration.GetValue("IDEMPOTENCY_TTL_HOURS", 24)));
+        services.AddHostedService<IdempotencyCleanup>();
         services.Configure<WriteOptions>(o => o.Mode = configuration.GetValue("WRITE_MODE", WriteMode.Auto));
         services.Configure<StorageOptions>(o => StorageOptions.Bind(o, configuration));
         services.AddSingleton<MetricWriter>();

@@ -36,7 +36,7 @@ namespace Metrics.Api.IntegrationTests
             var run = Guid.NewGuid();
             var at = new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
 
-            var written = await Client.WriteMetricBatchAsync(new WriteMetricBatchCommand
+            var written = await Client.WriteMetricBatchAsync(idempotency_Key: Guid.NewGuid().ToString(), new WriteMetricBatchCommand
             {
                 Metrics =
                 [
@@ -70,7 +70,7 @@ namespace Metrics.Api.IntegrationTests
         [Fact]
         public async Task A_bad_request_and_a_missing_series_come_back_as_typed_problems()
         {
-            var bad = () => Client.WriteMetricBatchAsync(new WriteMetricBatchCommand
+            var bad = () => Client.WriteMetricBatchAsync(idempotency_Key: null, new WriteMetricBatchCommand
             {
                 Metrics = [new MetricInput { Run_id = Guid.NewGuid(), Metric_name = "", Value = 1 }],
             });

@@ -80,6 +80,21 @@ public static class OpenApiSetup
                     }
                 }
 
+                if (context.Description.ActionDescriptor.FilterDescriptors.Any(f => f.Filter is ServiceFilterAttribute { ServiceType: var t } && t == typeof(Security.IdempotencyFilter)))
+                {
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = Security.IdempotencyFilter.Header,
+                        In = ParameterLocation.Header,
+                        Description = "Optional, 1–255 printable ASCII characters: resending the same request with the same key replays the first answer "
+                            + "(Idempotent-Replayed: true) instead of writing again. Remembered per API key for IDEMPOTENCY_TTL_HOURS (default 24).",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 255 },
+                    });
+                    AddProblem(operation, StatusCodes.Status409Conflict, "A request with this Idempotency-Key is still in progress.");
+                    AddProblem(operation, StatusCodes.Status422UnprocessableEntity, "This Idempotency-Key was used with a different body.");
+                }
+
                 // MVC also lists text/plain and text/json; the service reads and answers
                 // application/json, and writes every error as application/problem+json.
                 if (operation.RequestBody?.Content is { } requestContent)

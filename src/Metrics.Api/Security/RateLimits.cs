@@ -45,6 +45,7 @@ internal static class RateLimits
         services.AddSingleton(limits);
         services.AddSingleton(new MetricQuota(limits.MetricsPerSecond, Math.Max(limits.MetricsPerSecond, maxBatchSize)));
         services.AddScoped<MetricQuotaFilter>();
+        services.AddScoped<IdempotencyFilter>();
         services.AddRateLimiter(options =>
         {
             options.OnRejected = RejectAsync;
