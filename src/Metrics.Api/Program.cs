@@ -29,8 +29,9 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseBrowserPolicies();
 app.UseDefaultFiles();
-app.UseStaticFiles();
+app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = files => BrowserPolicies.AddDashboardHeaders(files.Context.Response) });
 app.UseWebSockets();
 app.UseAuthentication();
 app.UseAuthorization();

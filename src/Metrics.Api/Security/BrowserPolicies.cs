@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Primitives;
+
+namespace Metrics.Api.Security;
+
+/// <summary>
+/// What browsers may do across origins. CORS_ORIGINS (comma-separated, default none) lists the
+/// other origins whose pages may call the API, the hub and the raw WebSocket; a live connection
+/// from a page of any other origin (its Origin header) is refused, since browsers do not apply
+/// CORS to WebSockets. Clients that send no Origin (scripts, SDKs) are not browsers and pass.
+/// The dashboard's files carry a strict Content-Security-Policy.
+/// </summary>
+internal static class BrowserPolicies
+{
+    public const string CorsPolicy = "configured-origins";
+
+    private const string DashboardCsp =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; "
+        + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+    public static IServiceCollection AddBrowserPolicies(this IServiceCollection services, IConfiguration configuration)
+    {
+        var origins = (configuration["CORS_ORIGINS"] ?? string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(o => o.TrimEnd('/'))
+            .ToArray();
+        services.AddSingleton(new AllowedOrigins(origins));
+        services.AddCors(options => options.AddPolicy(CorsPolicy, policy => policy
+            .WithOrigins(origins)
+            .WithMethods("GET", "POST", "DELETE")
+            .WithHeaders("Authorization", "X-Api-Key", "Content-Type", "Idempotency-Key", "X-Requested-With", "X-SignalR-User-Agent")
+            .WithExposedHeaders("Retry-After", "Idempotent-Replayed", "WWW-Authenticate")));
+        return services;
+    }
+
+    /// <summary>CORS, the live endpoints' Origin check, and security headers on every answer.</summary>
+    public static WebApplication UseBrowserPolicies(this WebApplication app)
+    {
+        app.UseCors(CorsPolicy);
+        app.Use(async (context, next) =>
+        {
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            context.Response.Headers["Referrer-Policy"] = "no-referrer";
+            if (IsLive(context.Request.Path) && context.Request.Headers.Origin is { Count: > 0 } origin
+                && !context.RequestServices.GetRequiredService<AllowedOrigins>().Allows(origin, context.Request))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails = { Status = 403, Title = "Origin not allowed", Detail = $"Pages from {origin} may not open live connections here (CORS_ORIGINS)." },
+                });
+                return;
+            }
+
+            await next(context);
+        });
+        return app;
+    }
+
+    /// <summary>For the dashboard's static files.</summary>
+    public static void AddDashboardHeaders(HttpResponse response)
+    {
+        response.Headers.ContentSecurityPolicy = DashboardCsp;
+        response.Headers.XFrameOptions = "DENY";
+    }
+
+    private static bool IsLive(PathString path) => path.StartsWithSegments("/hubs") || path.StartsWithSegments("/ws");
+
+    private sealed class AllowedOrigins(string[] origins)
+    {
+        public bool Allows(StringValues origin, HttpRequest request)
+        {
+            var value = origin.ToString().TrimEnd('/');
+            return origins.Contains(value, StringComparer.OrdinalIgnoreCase)
+                || (Uri.TryCreate(value, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+}
