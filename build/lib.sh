@@ -93,6 +93,16 @@ start_timescale_wasm() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# stop_postgres PORT [MODE]: stops the private cluster of that port (MODE: fast, or immediate = a crash).
+stop_postgres() {
+  as_root runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$DATA_ROOT/postgres-$1" stop -m "${2:-fast}" >/dev/null
+}
+
+# stop_redis PORT: stops the private Redis of that port, keeping nothing.
+stop_redis() {
+  redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true
+}
+
 # start_postgres PORT DB USER PASSWORD [extra postgres -c options...]
 # Prints the connection URL on stdout.
 start_postgres() {
