@@ -34,6 +34,11 @@ public sealed class AuthFixture : IAsyncLifetime
 
     public string Revoked { get; private set; } = null!;
 
+    /// <summary>A metrics:read key of project "matrix-other", and a run of project "matrix-owner".</summary>
+    public string OtherProjectReader { get; private set; } = null!;
+
+    public Guid ProjectRun { get; } = Guid.NewGuid();
+
     public AuthFixture() =>
         Factory = new ApiFactory(kestrel: true, settings: new Dictionary<string, string> { ["AUTH_MODE"] = "keys" }, logging: Logs);
 
@@ -47,6 +52,9 @@ public sealed class AuthFixture : IAsyncLifetime
         await using var scope = Factory.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<ISender>().Send(new RevokeApiKeyCommand(revoked.Id));
         Revoked = revoked.Key;
+        OtherProjectReader = (await CreateProjectKeyAsync("matrix-other", "metrics:read")).Key;
+        var owner = ClientWith((await CreateProjectKeyAsync("matrix-owner", "metrics:write")).Key);
+        await owner.PostBatchAsync(Http.Point(ProjectRun, "loss", 1, 0.5));
     }
 
     public async Task DisposeAsync() => await Factory.DisposeAsync();
@@ -129,6 +137,13 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
                 {
                     response.Headers.WwwAuthenticate.ToString().Should().Be("Bearer", $"{method} {url}");
                 }
+            }
+
+            // A key of the right scope but bound to another project than the run's.
+            if (path.Contains("{run_id}"))
+            {
+                var owned = path.Replace("{run_id}", fixture.ProjectRun.ToString()).Replace("{metric_name}", "loss");
+                await (await SendAsync(fixture.ClientWith(fixture.OtherProjectReader), method, owned)).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
             }
 
             var served = await SendAsync(fixture.ClientWith(right), method, url);
