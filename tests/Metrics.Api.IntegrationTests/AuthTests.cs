@@ -104,6 +104,8 @@ public sealed class LogCapture : ILoggerProvider
     }
 }
 
+// In the API collection: its fixture empties the shared test database (Respawn) when it starts.
+[Collection(ApiCollection.Name)]
 public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
 {
     private static readonly string[] Write = ["WriteMetricBatch", "WriteSystemMetricBatch"];

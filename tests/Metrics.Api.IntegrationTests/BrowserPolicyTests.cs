@@ -5,6 +5,8 @@ using Metrics.Api.IntegrationTests.Support;
 namespace Metrics.Api.IntegrationTests;
 
 /// <summary>CORS for configured origins, the live endpoints' Origin check, and the dashboard's security headers.</summary>
+// In the API collection: its fixture empties the shared test database (Respawn) when it starts.
+[Collection(ApiCollection.Name)]
 public sealed class BrowserPolicyTests : IAsyncLifetime
 {
     private const string Allowed = "https://lab.example.org";

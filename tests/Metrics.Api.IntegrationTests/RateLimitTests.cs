@@ -10,6 +10,8 @@ using static Metrics.Api.IntegrationTests.Support.Http;
 namespace Metrics.Api.IntegrationTests;
 
 /// <summary>Per-key limits, each tested on a service where only that limit is tight.</summary>
+// In the API collection: its fixture empties the shared test database (Respawn) when it starts.
+[Collection(ApiCollection.Name)]
 public sealed class RateLimitTests
 {
     [Fact]
@@ -35,14 +37,14 @@ public sealed class RateLimitTests
     public async Task Metrics_per_second_expensive_reads_and_live_connections_are_limited_per_key()
     {
         await using var api = new ApiFactory(kestrel: true, settings: Settings(
-            ("RATE_LIMIT_REQUESTS", "0"), ("RATE_LIMIT_METRICS", "1000"), ("EXPENSIVE_READS_PER_KEY", "1"), ("LIVE_CONNECTIONS_PER_KEY", "1")));
+            ("RATE_LIMIT_REQUESTS", "0"), ("RATE_LIMIT_METRICS", "100"), ("EXPENSIVE_READS_PER_KEY", "1"), ("LIVE_CONNECTIONS_PER_KEY", "1")));
         var (writer, writerKey) = await ClientWithKeyAsync(api, "metrics:write", "metrics:read");
         var run = Guid.NewGuid();
 
-        // A full batch fits the burst; the next one within the second does not, and writes nothing.
+        // A full batch fits the burst (at least one batch); 500 more need 5 s of refill at 100/s, and write nothing.
         (await writer.PostBatchAsync(Enumerable.Range(0, 1000).Select(i => Point(run, "loss", i, Math.Sin(i))).ToArray()))["inserted"]!.GetValue<int>().Should().Be(1000);
         var over = await writer.PostAsync("/api/v1/metrics/batch", Batch(Enumerable.Range(1000, 500).Select(i => Point(run, "loss", i, 0.5)).ToArray()));
-        (await over.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests))["detail"]!.GetValue<string>().Should().Contain("1000 metrics per second");
+        (await over.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests))["detail"]!.GetValue<string>().Should().Contain("100 metrics per second");
         over.Headers.RetryAfter.Should().NotBeNull();
         (await writer.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/stats"))["count"]!.GetValue<long>().Should().Be(1000);
 
