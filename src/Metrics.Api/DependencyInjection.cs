@@ -42,6 +42,12 @@ public static class DependencyInjection
         });
         services.AddMetricsOpenApi();
 
+        services.AddHealthChecks().AddCheck<ShutdownHealthCheck>("shutdown", tags: ["ready-only"]);
+
+        // SIGTERM: Kestrel stops accepting, in-flight requests (and their batches) finish, live
+        // connections are closed; whatever is still running after the grace period is cut.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(configuration.GetValue("SHUTDOWN_GRACE_SECONDS", 30)));
+
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         return services;

@@ -6,7 +6,6 @@ using Metrics.Api.Security;
 using Metrics.Application;
 using Metrics.Infrastructure;
 using Metrics.Infrastructure.Persistence;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -40,7 +39,7 @@ app.MapControllers();
 app.MapMetricsOpenApi();
 app.MapHub<MetricsHub>("/hubs/metrics").RequireRateLimiting(RateLimitOptions.LiveConnections);
 app.MapRawMetricsWebSocket();
-app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
+app.MapHealthEndpoints();
 
 if (config.GetValue("MIGRATE_ON_STARTUP", true) && !OpenApiSetup.IsBuildTimeGeneration)
 {

@@ -63,9 +63,11 @@ public static class DependencyInjection
         services.AddSingleton<ILiveMetricPublisher>(sp => sp.GetRequiredService<RedisLiveMetricBus>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisLiveMetricBus>());
 
+        // Tagged "ready": what /health/ready asks (Redis is reported, but the service serves without it).
         services.AddHealthChecks()
-            .AddCheck<PostgresHealthCheck>("postgresql", HealthStatus.Unhealthy)
-            .AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded);
+            .AddCheck<PostgresHealthCheck>("postgresql", HealthStatus.Unhealthy, tags: ["ready"])
+            .AddCheck<MigrationsHealthCheck>("migrations", HealthStatus.Unhealthy, tags: ["ready-only"])
+            .AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, tags: ["ready"]);
 
         return services;
     }

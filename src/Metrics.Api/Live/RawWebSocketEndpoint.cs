@@ -28,7 +28,8 @@ internal static partial class RawWebSocketEndpoint
             .RequireAuthorization(Metrics.Domain.Keys.ApiScopes.Read)
             .RequireRateLimiting(Security.RateLimitOptions.LiveConnections);
 
-    private static async Task HandleAsync(HttpContext context, string run_id, LiveSubscribers subscribers, ISender sender, ILoggerFactory loggers)
+    private static async Task HandleAsync(
+        HttpContext context, string run_id, LiveSubscribers subscribers, ISender sender, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
         // Refused before the upgrade, as plain HTTP problems.
         if (!Guid.TryParse(run_id, out var runId) || runId == Guid.Empty)
@@ -72,6 +73,27 @@ internal static partial class RawWebSocketEndpoint
         var connection = new Connection(socket, json);
         subscribers.Subscribe(runId, connection, null);
         var sending = connection.RunSendLoopAsync(done.Token);
+
+        // Shutdown ends the connection with 1001 (going away), so the client reconnects elsewhere:
+        // the send loop is let finish (one send at a time), then the close goes out, and the client's
+        // answering close ends the receive loop. (Cancelling a pending receive would abort the socket.)
+        using var onShutdown = lifetime.ApplicationStopping.Register(() => _ = CloseForShutdownAsync());
+        async Task CloseForShutdownAsync()
+        {
+            subscribers.Remove(connection);
+            connection.Complete();
+            await sending;
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down; reconnect.", grace.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or InvalidOperationException)
+            {
+                await done.CancelAsync(); // the peer is gone: stop waiting for it
+            }
+        }
+
         try
         {
             await ReceiveLoopAsync(socket, connection, runId, subscribers, json, RefusalAsync, done.Token);
@@ -115,8 +137,12 @@ internal static partial class RawWebSocketEndpoint
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
-                    return;
+                    if (socket.State == WebSocketState.CloseReceived)
+                    {
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                    }
+
+                    return; // (or the answer to our own close, at shutdown)
                 }
 
                 // Another run than the path's: the key must be allowed to follow it too.

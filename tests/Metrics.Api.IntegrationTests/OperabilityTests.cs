@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text.Json.Nodes;
+using Metrics.Api.IntegrationTests.Support;
+using Microsoft.AspNetCore.SignalR.Client;
+using Npgsql;
+using static Metrics.Api.IntegrationTests.Support.Http;
+
+namespace Metrics.Api.IntegrationTests;
+
+/// <summary>Health probes and graceful shutdown (issue 8).</summary>
+[Collection(ApiCollection.Name)]
+public sealed class OperabilityTests
+{
+    [Fact]
+    public async Task Readiness_follows_postgresql_without_a_restart_while_liveness_stays_up()
+    {
+        var (host, port) = TestEnvironment.DatabaseEndpoint;
+        await using var proxy = new TcpToggleProxy(host, port);
+        var url = new NpgsqlConnectionStringBuilder(TestEnvironment.DatabaseConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 2 }.ConnectionString;
+        await using var api = new ApiFactory(databaseUrl: url);
+        var client = api.CreateClient();
+
+        var ready = await client.GetJsonAsync("/health/ready");
+        ready["status"]!.GetValue<string>().Should().Be("healthy");
+        ready["checks"]!.AsObject().Select(c => c.Key).Should().BeEquivalentTo(["postgresql", "migrations", "redis", "shutdown"]);
+        (await client.GetJsonAsync("/health"))["checks"]!.AsObject().Select(c => c.Key).Should().BeEquivalentTo(["postgresql", "redis"], "/health keeps its old answer");
+
+        proxy.Down();
+        var down = await client.GetAsync("/health/ready");
+        down.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        JsonNode.Parse(await down.Content.ReadAsStringAsync())!["checks"]!["postgresql"]!.GetValue<string>().Should().Be("unhealthy");
+        (await client.GetAsync("/health/live")).StatusCode.Should().Be(HttpStatusCode.OK, "the process is up");
+
+        proxy.Up();
+        var back = Stopwatch.StartNew();
+        while ((await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK)
+        {
+            back.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10), "ready again once PostgreSQL answers");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task Sigterm_during_writes_commits_every_acknowledged_batch_closes_live_connections_and_exits_0()
+    {
+        var port = FreePort();
+        var api = Path.Combine(RepositoryRoot(), "src", "Metrics.Api", "bin", Configuration(), "net10.0");
+        using var process = Process.Start(new ProcessStartInfo("dotnet", ["Metrics.Api.dll"])
+        {
+            WorkingDirectory = api,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["TIMESCALE_URL"] = TestEnvironment.DatabaseUrl,
+                ["REDIS_URL"] = TestEnvironment.RedisUrl,
+                ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["ENVIRONMENT"] = "development",
+                ["SHUTDOWN_GRACE_SECONDS"] = "10",
+                ["Logging__LogLevel__Default"] = "Warning",
+            },
+        })!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var started = Stopwatch.StartNew();
+            while (!await IsReadyAsync(http))
+            {
+                started.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(60), "the service starts");
+                await Task.Delay(200);
+            }
+
+            var run = Guid.NewGuid();
+            using var socket = new ClientWebSocket();
+            await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws/metrics/{run}"), CancellationToken.None);
+            await using var hub = new HubConnectionBuilder().WithUrl($"http://127.0.0.1:{port}/hubs/metrics").Build();
+            var hubClosed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            hub.Closed += e => { hubClosed.TrySetResult(e); return Task.CompletedTask; };
+            await hub.StartAsync();
+            await hub.InvokeAsync("SubscribeToRun", run.ToString(), (string[]?)null);
+            var acknowledged = new System.Collections.Concurrent.ConcurrentBag<long>();
+            var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+            {
+                for (var batch = 0; ; batch++)
+                {
+                    var steps = Enumerable.Range(0, 200).Select(i => (long)(((w * 100_000) + (batch * 200)) + i)).ToArray();
+                    try
+                    {
+                        var response = await http.PostAsync("/api/v1/metrics/batch", Batch(steps.Select(s => Point(run, "loss", s, 0.5)).ToArray()));
+                        if (!response.IsSuccessStatusCode)
+                        {
+                            return;
+                        }
+
+                        foreach (var s in steps)
+                        {
+                            acknowledged.Add(s);
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return; // the server stopped accepting
+                    }
+                }
+            })).ToList();
+
+            await Task.Delay(1500);
+            Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            var stopping = Stopwatch.StartNew();
+
+            var buffer = new byte[64 * 1024];
+            WebSocketReceiveResult received;
+            do
+            {
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(12));
+                received = await socket.ReceiveAsync(buffer, wait.Token);
+            }
+            while (received.MessageType != WebSocketMessageType.Close);
+            socket.CloseStatus.Should().Be(WebSocketCloseStatus.EndpointUnavailable, "live clients are told to reconnect elsewhere");
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None); // as a client answers a close
+            // SignalR connections end too (within the grace period), so clients reconnect elsewhere;
+            // they end with a reset rather than a close frame (see the README).
+            (await Task.WhenAny(hubClosed.Task, Task.Delay(TimeSpan.FromSeconds(12)))).Should().BeSameAs(hubClosed.Task, "SignalR clients are let go too");
+
+            (await Task.WhenAny(Task.WhenAll(writers), Task.Delay(TimeSpan.FromSeconds(15)))).Should().NotBeNull();
+            process.WaitForExit(TimeSpan.FromSeconds(12)).Should().BeTrue("the process ends within the grace period");
+            stopping.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(11));
+            Console.WriteLine($"exited {stopping.Elapsed.TotalSeconds:F1} s after SIGTERM");
+            process.ExitCode.Should().Be(0);
+
+            acknowledged.Should().NotBeEmpty();
+            var stored = (await Db.Postgres.ReadSeriesAsync(run, "loss")).Select(p => p.Step!.Value).ToHashSet();
+            acknowledged.Where(s => !stored.Contains(s)).Should().BeEmpty("every acknowledged batch was committed");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    private static async Task<bool> IsReadyAsync(HttpClient http)
+    {
+        try
+        {
+            return (await http.GetAsync("/health/ready")).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Configuration() => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MetricService.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("MetricService.sln not found above the test assembly.");
+    }
+}
