@@ -19,6 +19,7 @@ public static class DependencyInjection
         services.AddApiKeyAuth(configuration, environment);
         services.AddApiRateLimits(configuration, configuration.GetValue("BATCH_SIZE", 1000));
         services.AddBrowserPolicies(configuration);
+        services.AddTelemetry(configuration);
         services.AddControllers(options => options.ModelBinderProviders.Insert(0, new UtcDateTimeOffsetModelBinderProvider()))
             .AddJsonOptions(options => Configure(options.JsonSerializerOptions));
 

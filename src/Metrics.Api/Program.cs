@@ -40,6 +40,7 @@ app.MapMetricsOpenApi();
 app.MapHub<MetricsHub>("/hubs/metrics").RequireRateLimiting(RateLimitOptions.LiveConnections);
 app.MapRawMetricsWebSocket();
 app.MapHealthEndpoints();
+app.MapTelemetry();
 
 if (config.GetValue("MIGRATE_ON_STARTUP", true) && !OpenApiSetup.IsBuildTimeGeneration)
 {

@@ -15,16 +15,17 @@ public static class DependencyInjection
         ValidationConventions.Apply();
         services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, includeInternalTypes: true);
 
-        // Scoped: handlers use the scoped DbContext. Order: validate, check the caller's project,
+        // Scoped: handlers use the scoped DbContext. Order: a span, validate, check the caller's project,
         // then serve from cache (so nothing cached reaches a caller who may not see it).
         services.AddMediator(options =>
         {
             options.ServiceLifetime = ServiceLifetime.Scoped;
             options.Assemblies = [typeof(DependencyInjection)];
-            options.PipelineBehaviors = [typeof(ValidationBehaviour<,>), typeof(ProjectScopeBehaviour<,>), typeof(CachingBehaviour<,>)];
+            options.PipelineBehaviors = [typeof(TracingBehaviour<,>), typeof(ValidationBehaviour<,>), typeof(ProjectScopeBehaviour<,>), typeof(CachingBehaviour<,>)];
         });
 
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Common.Telemetry.ServiceMetrics>();
         return services;
     }
 }

@@ -82,7 +82,16 @@ public sealed class WriteMetricBatchHandlerTests
     private readonly Mock<ILiveMetricPublisher> _live = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
-    private WriteMetricBatchCommandHandler Handler => new(_writer.Object, _cache.Object, _live.Object, _clock);
+    private WriteMetricBatchCommandHandler Handler => new(_writer.Object, _cache.Object, _live.Object, _clock, new Common.Telemetry.ServiceMetrics(new PlainMeterFactory()));
+
+    private sealed class PlainMeterFactory : System.Diagnostics.Metrics.IMeterFactory
+    {
+        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new(options);
+
+        public void Dispose()
+        {
+        }
+    }
 
     private void WriterStoresAll() =>
         _writer.Setup(w => w.WriteMetricsAsync(It.IsAny<IReadOnlyList<Metric>>(), It.IsAny<CancellationToken>()))

@@ -14,6 +14,8 @@ internal abstract class LiveConnection<TMessage>(int queueCapacity) : ILiveConne
 
     public bool TryDeliver(LivePayload payload) => _queue.Writer.TryWrite(ToMessage(payload));
 
+    public int QueueDepth => _queue.Reader.CanCount ? _queue.Reader.Count : 0;
+
     public abstract void Abort();
 
     protected bool TryEnqueue(TMessage message) => _queue.Writer.TryWrite(message);
@@ -48,6 +50,9 @@ internal interface ILiveConnection
 {
     /// <summary>Queues the batch without waiting; false when the client cannot keep up.</summary>
     bool TryDeliver(LivePayload payload);
+
+    /// <summary>Batches waiting in the send queue.</summary>
+    int QueueDepth => 0;
 
     void Abort();
 }

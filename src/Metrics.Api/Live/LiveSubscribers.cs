@@ -8,7 +8,7 @@ namespace Metrics.Api.Live;
 /// Who on this instance follows which run, and with which metric-name filter. Delivery hands
 /// each subscriber exactly one message per run batch, narrowed to its filter.
 /// </summary>
-internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger) : ILiveMetricDelivery
+internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger, Metrics.Application.Common.Telemetry.ServiceMetrics? telemetry = null) : ILiveMetricDelivery
 {
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<ILiveConnection, IReadOnlySet<string>?>> _byRun = new();
 
@@ -51,7 +51,10 @@ internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger) :
                 payloads[key] = payload = new LivePayload(batch.Only(names), DependencyInjection.WireJson);
             }
 
-            if (!connection.TryDeliver(payload))
+            var queued = connection.TryDeliver(payload);
+            telemetry?.LiveMessages.Add(1, new KeyValuePair<string, object?>("result", queued ? "queued" : "dropped"));
+            telemetry?.LiveQueueDepth.Record(connection.QueueDepth);
+            if (!queued)
             {
                 LogSlowSubscriber(logger, batch.RunId);
                 Remove(connection);

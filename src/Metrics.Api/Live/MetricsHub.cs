@@ -1,6 +1,7 @@
 using Mediator;
 using Metrics.Api.Security;
 using Metrics.Application.Common.Exceptions;
+using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Runs.Queries.CheckRunAccess;
 using Metrics.Domain.Keys;
 using Metrics.Domain.Metrics;
@@ -27,7 +28,8 @@ public sealed record LiveMetricsMessage(Guid RunId, long Seq, RawJson Metrics);
 /// Connecting needs the metrics:read scope (browsers send the key as <c>access_token</c>).
 /// </summary>
 [Authorize(Policy = ApiScopes.Read)]
-internal sealed class MetricsHub(LiveSubscribers subscribers, IHubContext<MetricsHub, IMetricsClient> hub, ISender sender, RequestCaller caller)
+internal sealed class MetricsHub(
+    LiveSubscribers subscribers, IHubContext<MetricsHub, IMetricsClient> hub, ISender sender, RequestCaller caller, ServiceMetrics telemetry)
     : Hub<IMetricsClient>
 {
     private const int QueueCapacity = 256;
@@ -60,8 +62,15 @@ internal sealed class MetricsHub(LiveSubscribers subscribers, IHubContext<Metric
         return Task.CompletedTask;
     }
 
+    public override Task OnConnectedAsync()
+    {
+        telemetry.LiveConnections.Add(1, new KeyValuePair<string, object?>("protocol", "signalr"));
+        return base.OnConnectedAsync();
+    }
+
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        telemetry.LiveConnections.Add(-1, new KeyValuePair<string, object?>("protocol", "signalr"));
         if (Context.Items.TryGetValue(typeof(Connection), out var value) && value is Connection connection)
         {
             subscribers.Remove(connection);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mediator;
 using Metrics.Application.Common.Exceptions;
+using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Runs.Queries.CheckRunAccess;
 using Metrics.Domain.Metrics;
 
@@ -29,7 +30,7 @@ internal static partial class RawWebSocketEndpoint
             .RequireRateLimiting(Security.RateLimitOptions.LiveConnections);
 
     private static async Task HandleAsync(
-        HttpContext context, string run_id, LiveSubscribers subscribers, ISender sender, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
+        HttpContext context, string run_id, LiveSubscribers subscribers, ISender sender, IHostApplicationLifetime lifetime, ServiceMetrics telemetry, ILoggerFactory loggers)
     {
         // Refused before the upgrade, as plain HTTP problems.
         if (!Guid.TryParse(run_id, out var runId) || runId == Guid.Empty)
@@ -70,6 +71,8 @@ internal static partial class RawWebSocketEndpoint
             KeepAliveTimeout = TimeSpan.FromSeconds(30),
         });
         using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var protocol = new KeyValuePair<string, object?>("protocol", "websocket");
+        telemetry.LiveConnections.Add(1, protocol);
         var connection = new Connection(socket, json);
         subscribers.Subscribe(runId, connection, null);
         var sending = connection.RunSendLoopAsync(done.Token);
@@ -108,6 +111,7 @@ internal static partial class RawWebSocketEndpoint
             connection.Complete();
             await done.CancelAsync();
             await sending;
+            telemetry.LiveConnections.Add(-1, protocol);
         }
     }
 

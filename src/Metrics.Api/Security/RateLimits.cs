@@ -63,6 +63,8 @@ internal static class RateLimits
 
     public static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
+        context.HttpContext.RequestServices.GetRequiredService<Metrics.Application.Common.Telemetry.ServiceMetrics>()
+            .RateLimited.Add(1, new KeyValuePair<string, object?>("limit", context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is null ? "requests" : "concurrency"));
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
         await WriteTooManyAsync(context.HttpContext, retryAfter, "Too many requests for this API key; retry after Retry-After seconds.");
     }
@@ -132,6 +134,8 @@ internal static class RateLimits
                 using var lease = quota.Acquire(key, count);
                 if (!lease.IsAcquired)
                 {
+                    context.HttpContext.RequestServices.GetRequiredService<Metrics.Application.Common.Telemetry.ServiceMetrics>()
+                        .RateLimited.Add(1, new KeyValuePair<string, object?>("limit", "metrics"));
                     var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
                     await WriteTooManyAsync(context.HttpContext, retryAfter, $"This API key writes more than {quota.PerSecond} metrics per second; nothing was written, retry after Retry-After seconds.");
                     context.Result = new EmptyResult();

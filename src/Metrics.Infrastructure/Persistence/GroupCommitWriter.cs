@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
@@ -24,7 +26,7 @@ internal sealed class GroupCommitWriter(MetricWriter inner) : BackgroundService,
     {
         // Once queued, the write completes even if the caller goes away: the caller's follow-up
         // (cache invalidation, live publish) must not be skipped for rows that did commit.
-        var pending = new Pending(metrics, new TaskCompletionSource<IReadOnlyList<Metric>>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(metrics, new TaskCompletionSource<IReadOnlyList<Metric>>(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current?.Context);
         if (!_queue.Writer.TryWrite(pending))
         {
             return inner.WriteMetricsAsync(metrics, cancellationToken);
@@ -69,6 +71,11 @@ internal sealed class GroupCommitWriter(MetricWriter inner) : BackgroundService,
 
     private async Task WriteGroupAsync(List<Pending> group)
     {
+        // The group's database work belongs to the first request's trace, linked to the others'.
+        using var span = ServiceMetrics.Spans.StartActivity(
+            "group commit", ActivityKind.Internal, group[0].Trace ?? default,
+            links: group.Skip(1).Where(p => p.Trace is not null).Select(p => new ActivityLink(p.Trace!.Value)));
+        span?.SetTag("metricservice.group.batches", group.Count);
         if (group.Count == 1)
         {
             await WriteOneAsync(group[0]);
@@ -110,5 +117,5 @@ internal sealed class GroupCommitWriter(MetricWriter inner) : BackgroundService,
         }
     }
 
-    private sealed record Pending(IReadOnlyList<Metric> Metrics, TaskCompletionSource<IReadOnlyList<Metric>> Done);
+    private sealed record Pending(IReadOnlyList<Metric> Metrics, TaskCompletionSource<IReadOnlyList<Metric>> Done, ActivityContext? Trace);
 }

@@ -3,9 +3,15 @@ using Metrics.Application.Common.Abstractions;
 
 namespace Metrics.Application.Common.Behaviours;
 
-internal sealed class CachingBehaviour<TMessage, TResponse>(IQueryCache cache) : IPipelineBehavior<TMessage, TResponse>
+internal sealed class CachingBehaviour<TMessage, TResponse>(IQueryCache cache, Telemetry.ServiceMetrics? metrics = null) : IPipelineBehavior<TMessage, TResponse>
     where TMessage : ICachedQuery, IMessage
 {
-    public ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken) =>
-        cache.GetOrCreateAsync(message.CacheKey, message.CacheTags, ct => next(message, ct), cancellationToken);
+    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        // A miss is a call of the factory; anything else was served from the cache.
+        var missed = false;
+        var response = await cache.GetOrCreateAsync(message.CacheKey, message.CacheTags, ct => { missed = true; return next(message, ct); }, cancellationToken);
+        metrics?.CacheLookups.Add(1, new("kind", typeof(TMessage).Name), new("result", missed ? "miss" : "hit"));
+        return response;
+    }
 }

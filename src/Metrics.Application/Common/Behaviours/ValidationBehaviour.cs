@@ -4,12 +4,13 @@ using Mediator;
 namespace Metrics.Application.Common.Behaviours;
 
 /// <summary>Runs every validator of the message and rejects it with all failures at once.</summary>
-internal sealed class ValidationBehaviour<TMessage, TResponse>(IEnumerable<IValidator<TMessage>> validators)
+internal sealed class ValidationBehaviour<TMessage, TResponse>(IEnumerable<IValidator<TMessage>> validators, Telemetry.ServiceMetrics? metrics = null)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         List<FluentValidation.Results.ValidationFailure>? failures = null;
         foreach (var validator in validators)
         {
@@ -20,8 +21,19 @@ internal sealed class ValidationBehaviour<TMessage, TResponse>(IEnumerable<IVali
             }
         }
 
+        var batch = message is Metrics.Commands.WriteMetricBatch.WriteMetricBatchCommand write ? write.Metrics?.Count : null;
+        if (batch is not null)
+        {
+            metrics?.RecordStage("validation", started);
+        }
+
         if (failures is not null)
         {
+            if (batch is { } rejected)
+            {
+                metrics?.Ingested.Add(rejected, new KeyValuePair<string, object?>("outcome", "rejected"));
+            }
+
             throw new ValidationException(failures);
         }
 

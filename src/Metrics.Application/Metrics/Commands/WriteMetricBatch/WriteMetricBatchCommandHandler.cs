@@ -3,11 +3,12 @@ using Metrics.Application.Common;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
+using Metrics.Application.Common.Telemetry;
 using Metrics.Domain.Metrics;
 
 namespace Metrics.Application.Metrics.Commands.WriteMetricBatch;
 
-internal sealed class WriteMetricBatchCommandHandler(IMetricWriter writer, IQueryCache cache, ILiveMetricPublisher live, TimeProvider clock)
+internal sealed class WriteMetricBatchCommandHandler(IMetricWriter writer, IQueryCache cache, ILiveMetricPublisher live, TimeProvider clock, ServiceMetrics telemetry)
     : ICommandHandler<WriteMetricBatchCommand, BatchWriteResult>
 {
     public async ValueTask<BatchWriteResult> Handle(WriteMetricBatchCommand command, CancellationToken cancellationToken)
@@ -27,14 +28,21 @@ internal sealed class WriteMetricBatchCommandHandler(IMetricWriter writer, IQuer
                 MetadataRules.ToStored(input.Metadata));
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var inserted = await writer.WriteMetricsAsync(metrics, cancellationToken);
+        telemetry.RecordStage("database", started);
         if (inserted.Count > 0)
         {
             // Committed by now: readers and subscribers may learn of it.
+            started = System.Diagnostics.Stopwatch.GetTimestamp();
             await cache.InvalidateAsync(TagsChangedBy(inserted), cancellationToken);
             live.Publish(inserted.ToDtos());
+            telemetry.RecordStage("publish", started);
         }
 
+        telemetry.BatchSize.Record(metrics.Length);
+        telemetry.Ingested.Add(inserted.Count, new KeyValuePair<string, object?>("outcome", "inserted"));
+        telemetry.Ingested.Add(metrics.Length - inserted.Count, new KeyValuePair<string, object?>("outcome", "duplicate"));
         return new BatchWriteResult("Metrics stored", metrics.Length, inserted.Count, metrics.Length - inserted.Count);
     }
 
