@@ -20,6 +20,21 @@ public static class DependencyInjection
         services.AddApiRateLimits(configuration, configuration.GetValue("BATCH_SIZE", 1000));
         services.AddBrowserPolicies(configuration);
         services.AddTelemetry(configuration);
+
+        // Structured JSON lines in production, readable ones in development; the trace id in every line's scope.
+        services.AddLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+            if (environment.IsDevelopment())
+            {
+                logging.AddSimpleConsole(o => { o.IncludeScopes = true; o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+            }
+            else
+            {
+                logging.AddJsonConsole(o => { o.IncludeScopes = true; o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; });
+            }
+        });
         services.AddControllers(options => options.ModelBinderProviders.Insert(0, new UtcDateTimeOffsetModelBinderProvider()))
             .AddJsonOptions(options => Configure(options.JsonSerializerOptions));
 

@@ -26,6 +26,7 @@ builder.Services
 
 var app = builder.Build();
 
+app.UseMiddleware<RequestLogging>();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseBrowserPolicies();

@@ -58,7 +58,11 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         {
             case StatusCodes.Status503ServiceUnavailable:
                 httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                LogUnavailable(logger, exception.Message);
+                if (LogThrottle.ShouldLog("database unavailable", TimeProvider.System, out var folded))
+                {
+                    LogUnavailable(logger, exception.Message, folded);
+                }
+
                 break;
             case >= 500:
                 LogUnexpected(logger, exception);
@@ -87,8 +91,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         return false;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable: {Reason}")]
-    private static partial void LogUnavailable(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable: {Reason} ({Folded} more since the last line)")]
+    private static partial void LogUnavailable(ILogger logger, string reason, long folded);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);
