@@ -49,7 +49,7 @@ public sealed partial class TelemetryTests
     public async Task A_batch_writes_trace_holds_the_http_mediator_and_database_spans()
     {
         var spans = new List<Activity>();
-        await using var api = new ApiFactory();
+        await using var api = new ApiFactory(settings: new Dictionary<string, string> { ["TRACING"] = "on" });
         var client = api.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)))).CreateClient();
 
         await client.PostBatchAsync(Point(Guid.NewGuid(), "loss", 1, 0.5));

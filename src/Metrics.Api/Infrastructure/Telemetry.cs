@@ -25,13 +25,21 @@ internal static class Telemetry
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
+                .AddPrometheusExporter());
+
+        // Spans cost something on every request: recorded only when they go somewhere (OTLP, or
+        // TRACING=on for an exporter added in code, as the tests do).
+        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (otlp || string.Equals(configuration["TRACING"], "on", StringComparison.OrdinalIgnoreCase))
+        {
+            otel.WithTracing(tracing => tracing
                 .AddSource(ServiceMetrics.Name)
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/metrics") && !http.Request.Path.StartsWithSegments("/health"))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql());
-        if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        }
+
+        if (otlp)
         {
             otel.UseOtlpExporter();
         }
