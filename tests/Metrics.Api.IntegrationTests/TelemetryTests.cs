@@ -74,6 +74,19 @@ public sealed partial class TelemetryTests
         trace.Should().Contain(a => a.Source.Name == "Npgsql", "the batch's SQL belongs to the request's trace (through the group commit's span)");
     }
 
+    [Fact]
+    public async Task Metrics_can_be_kept_for_admin_keys()
+    {
+        await using var api = new ApiFactory(settings: new Dictionary<string, string> { ["AUTH_MODE"] = "keys", ["METRICS_AUTH"] = "admin" });
+        var client = api.CreateClient();
+
+        await (await client.GetAsync("/metrics")).ShouldBeProblemAsync(System.Net.HttpStatusCode.Unauthorized);
+        await using var services = api.Services.CreateAsyncScope();
+        var key = await services.ServiceProvider.GetRequiredService<Mediator.ISender>().Send(new Metrics.Application.Keys.Commands.CreateApiKey.CreateApiKeyCommand("ops", ["admin"], null));
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key.Key);
+        (await client.GetStringAsync("/metrics")).Should().Contain("# TYPE");
+    }
+
     private static async Task<string> ScrapeAsync(HttpClient client, Func<string, bool>? until = null)
     {
         // The exporter may answer from a short cache: scrape until what was done shows.
