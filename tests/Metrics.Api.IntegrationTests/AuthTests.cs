@@ -49,8 +49,11 @@ public sealed class AuthFixture : IAsyncLifetime
         Writer = await CreateAsync("metrics:write");
         Reader = await CreateAsync("metrics:read");
         var revoked = await CreateKeyAsync("metrics:read", "metrics:write");
-        await using var scope = Factory.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<ISender>().Send(new RevokeApiKeyCommand(revoked.Id));
+        await using (var scope = Factory.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ISender>().Send(new RevokeApiKeyCommand(revoked.Id));
+        }
+
         Revoked = revoked.Key;
         OtherProjectReader = (await CreateProjectKeyAsync("matrix-other", "metrics:read")).Key;
         var owner = ClientWith((await CreateProjectKeyAsync("matrix-owner", "metrics:write")).Key);
@@ -72,11 +75,7 @@ public sealed class AuthFixture : IAsyncLifetime
 
     public async Task<CreatedApiKeyDto> CreateKeyAsync(params string[] scopes) => await CreateProjectKeyAsync(null, scopes);
 
-    public async Task<CreatedApiKeyDto> CreateProjectKeyAsync(string? project, params string[] scopes)
-    {
-        await using var scope = Factory.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<ISender>().Send(new CreateApiKeyCommand("test", scopes, project));
-    }
+    public Task<CreatedApiKeyDto> CreateProjectKeyAsync(string? project, params string[] scopes) => Factory.CreateKeyAsync(scopes, project);
 
     private async Task<string> CreateAsync(string scope) => (await CreateKeyAsync(scope)).Key;
 }

@@ -1,8 +1,4 @@
-using System.Net.Http.Headers;
-using Mediator;
 using Metrics.Api.IntegrationTests.Support;
-using Metrics.Application.Keys.Commands.CreateApiKey;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Metrics.Api.IntegrationTests.Support.Http;
 using static Microsoft.Playwright.Assertions;
@@ -16,9 +12,8 @@ public sealed class DashboardAuthBrowserTests(KeyedBrowserFixture browser) : ICl
     [Fact]
     public async Task The_dashboard_asks_for_a_key_and_then_reads_and_follows_runs_with_it()
     {
-        var reader = await CreateKeyAsync("metrics:read");
-        var writer = browser.Api.CreateClient();
-        writer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await CreateKeyAsync("metrics:write"));
+        var reader = (await browser.Api.CreateKeyAsync(["metrics:read"])).Key;
+        var writer = browser.Api.CreateClient((await browser.Api.CreateKeyAsync(["metrics:write"])).Key);
         var run = Guid.NewGuid();
         var at = new DateTimeOffset(2097, 6, 1, 0, 0, 0, TimeSpan.Zero);
         await writer.PostBatchAsync(Enumerable.Range(0, 10).Select(i => Point(run, "loss", i, 1.0 / (i + 1), at.AddSeconds(i).ToString("O"))).ToArray());
@@ -42,11 +37,5 @@ public sealed class DashboardAuthBrowserTests(KeyedBrowserFixture browser) : ICl
         await Expect(chart).ToHaveAttributeAsync("data-last-step", "10");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "dashboard-with-key.png") });
         await page.CloseAsync();
-    }
-
-    private async Task<string> CreateKeyAsync(string scope)
-    {
-        await using var services = browser.Api.Services.CreateAsyncScope();
-        return (await services.ServiceProvider.GetRequiredService<ISender>().Send(new CreateApiKeyCommand("browser", [scope], null))).Key;
     }
 }

@@ -1,11 +1,7 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
-using Mediator;
 using Metrics.Api.IntegrationTests.Support;
-using Metrics.Application.Keys.Commands.CreateApiKey;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
@@ -126,10 +122,7 @@ public sealed class IdempotencyTests : IAsyncLifetime
 
     private async Task<(HttpClient, Guid)> ClientAsync()
     {
-        await using var services = _api.Services.CreateAsyncScope();
-        var created = await services.ServiceProvider.GetRequiredService<ISender>().Send(new CreateApiKeyCommand("idempotency", ["metrics:write"], null));
-        var client = _api.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.Key);
-        return (client, created.Id);
+        var created = await _api.CreateKeyAsync(["metrics:write"]);
+        return (_api.CreateClient(created.Key), created.Id);
     }
 }

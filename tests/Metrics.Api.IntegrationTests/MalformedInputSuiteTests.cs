@@ -2,10 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Mediator;
 using Metrics.Api.IntegrationTests.Support;
-using Metrics.Application.Keys.Commands.CreateApiKey;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Metrics.Api.IntegrationTests;
 
@@ -25,10 +22,7 @@ public sealed class MalformedInputSuiteTests(Xunit.Abstractions.ITestOutputHelpe
 
     public async Task InitializeAsync()
     {
-        _client = _api.CreateClient();
-        await using var services = _api.Services.CreateAsyncScope();
-        var key = await services.ServiceProvider.GetRequiredService<ISender>().Send(new CreateApiKeyCommand("fuzz", ["admin"], null));
-        _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key.Key);
+        _client = _api.CreateClient((await _api.CreateKeyAsync(["admin"])).Key);
     }
 
     public async Task DisposeAsync() => await _api.DisposeAsync();

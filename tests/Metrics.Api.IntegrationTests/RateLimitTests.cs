@@ -1,10 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.WebSockets;
-using Mediator;
 using Metrics.Api.IntegrationTests.Support;
-using Metrics.Application.Keys.Commands.CreateApiKey;
-using Microsoft.Extensions.DependencyInjection;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
 namespace Metrics.Api.IntegrationTests;
@@ -94,10 +90,7 @@ public sealed class RateLimitTests
 
     private static async Task<(HttpClient Client, string Key)> ClientWithKeyAsync(ApiFactory api, params string[] scopes)
     {
-        var client = api.CreateClient();
-        await using var services = api.Services.CreateAsyncScope();
-        var key = (await services.ServiceProvider.GetRequiredService<ISender>().Send(new CreateApiKeyCommand("limits", scopes, null))).Key;
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return (client, key);
+        var key = (await api.CreateKeyAsync(scopes)).Key;
+        return (api.CreateClient(key), key);
     }
 }

@@ -81,10 +81,7 @@ public sealed partial class TelemetryTests
         var client = api.CreateClient();
 
         await (await client.GetAsync("/metrics")).ShouldBeProblemAsync(System.Net.HttpStatusCode.Unauthorized);
-        await using var services = api.Services.CreateAsyncScope();
-        var key = await services.ServiceProvider.GetRequiredService<Mediator.ISender>().Send(new Metrics.Application.Keys.Commands.CreateApiKey.CreateApiKeyCommand("ops", ["admin"], null));
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key.Key);
-        (await client.GetStringAsync("/metrics")).Should().Contain("# TYPE");
+        (await api.CreateClient((await api.CreateKeyAsync(["admin"])).Key).GetStringAsync("/metrics")).Should().Contain("# TYPE");
     }
 
     private static async Task<string> ScrapeAsync(HttpClient client, Func<string, bool>? until = null)

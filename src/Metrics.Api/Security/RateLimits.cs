@@ -65,9 +65,12 @@ internal static class RateLimits
     {
         context.HttpContext.RequestServices.GetRequiredService<Metrics.Application.Common.Telemetry.ServiceMetrics>()
             .RateLimited.Add(1, new KeyValuePair<string, object?>("limit", context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is null ? "requests" : "concurrency"));
-        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
-        await WriteTooManyAsync(context.HttpContext, retryAfter, "Too many requests for this API key; retry after Retry-After seconds.");
+        await WriteTooManyAsync(context.HttpContext, RetryAfterSeconds(context.Lease), "Too many requests for this API key; retry after Retry-After seconds.");
     }
+
+    /// <summary>The limiter's own estimate of when a retry can pass, in whole seconds (at least 1).</summary>
+    private static int RetryAfterSeconds(RateLimitLease lease) =>
+        lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
 
     public static async Task WriteTooManyAsync(HttpContext http, int retryAfterSeconds, string detail)
     {
@@ -136,8 +139,7 @@ internal static class RateLimits
                 {
                     context.HttpContext.RequestServices.GetRequiredService<Metrics.Application.Common.Telemetry.ServiceMetrics>()
                         .RateLimited.Add(1, new KeyValuePair<string, object?>("limit", "metrics"));
-                    var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
-                    await WriteTooManyAsync(context.HttpContext, retryAfter, $"This API key writes more than {quota.PerSecond} metrics per second; nothing was written, retry after Retry-After seconds.");
+                    await WriteTooManyAsync(context.HttpContext, RetryAfterSeconds(lease), $"This API key writes more than {quota.PerSecond} metrics per second; nothing was written, retry after Retry-After seconds.");
                     context.Result = new EmptyResult();
                     return;
                 }

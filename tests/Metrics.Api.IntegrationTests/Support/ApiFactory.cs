@@ -1,3 +1,5 @@
+using Mediator;
+using Metrics.Application.Keys.Commands.CreateApiKey;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -38,6 +40,21 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public static readonly DateTimeOffset Now = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
     public FakeTimeProvider Clock { get; } = new(Now);
+
+    /// <summary>A key made the way the key command makes it (through the mediator); the secret is in the answer.</summary>
+    public async Task<CreatedApiKeyDto> CreateKeyAsync(string[] scopes, string? project = null)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ISender>().Send(new CreateApiKeyCommand("test", scopes, project));
+    }
+
+    /// <summary>A client of this host sending <paramref name="key"/> as a Bearer token.</summary>
+    public HttpClient CreateClient(string key)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
