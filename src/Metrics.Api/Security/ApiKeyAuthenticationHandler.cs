@@ -4,7 +4,6 @@ using Mediator;
 using Metrics.Application.Keys.Queries.AuthenticateApiKey;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Metrics.Api.Security;
@@ -18,8 +17,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptions<AuthOptions> auth,
-    IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IOptions<AuthOptions> auth) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string ScopeClaim = "scope";
@@ -58,29 +56,20 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        var presented = PresentedKey() is { Length: > 0 };
-        await WriteAsync(new ProblemDetails
-        {
-            Status = StatusCodes.Status401Unauthorized,
-            Title = "Unauthorized",
-            Detail = presented
-                ? "The API key is unknown or revoked."
-                : "An API key is required: send 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.",
-        });
+        var detail = PresentedKey() is { Length: > 0 }
+            ? "The API key is unknown or revoked."
+            : "An API key is required: send 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.";
+        await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: detail).ExecuteAsync(Context);
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
         var scopes = Context.User.FindAll(ScopeClaim).Select(c => c.Value).ToList();
-        await WriteAsync(new ProblemDetails
-        {
-            Status = StatusCodes.Status403Forbidden,
-            Title = "Forbidden",
-            Detail = $"This API key may not do this (its scopes: {(scopes.Count == 0 ? "none" : string.Join(", ", scopes))}).",
-        });
+        await Results.Problem(
+            statusCode: StatusCodes.Status403Forbidden,
+            title: "Forbidden",
+            detail: $"This API key may not do this (its scopes: {(scopes.Count == 0 ? "none" : string.Join(", ", scopes))}).").ExecuteAsync(Context);
     }
 
     private string? PresentedKey()
@@ -101,6 +90,6 @@ internal sealed class ApiKeyAuthenticationHandler(
             : null;
     }
 
-    private async Task WriteAsync(ProblemDetails problem) =>
-        await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = problem });
+    /// <summary>The key's id: what per-key limits and idempotency records are kept under; null without a key.</summary>
+    public static string? KeyIdOf(ClaimsPrincipal user) => user.FindFirst(ClaimTypes.NameIdentifier)?.Value;
 }

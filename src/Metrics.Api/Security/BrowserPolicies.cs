@@ -43,12 +43,10 @@ internal static class BrowserPolicies
             if (IsLive(context.Request.Path) && context.Request.Headers.Origin is { Count: > 0 } origin
                 && !context.RequestServices.GetRequiredService<AllowedOrigins>().Allows(origin, context.Request))
             {
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails = { Status = 403, Title = "Origin not allowed", Detail = $"Pages from {origin} may not open live connections here (CORS_ORIGINS)." },
-                });
+                await Results.Problem(
+                    statusCode: StatusCodes.Status403Forbidden,
+                    title: "Origin not allowed",
+                    detail: $"Pages from {origin} may not open live connections here (CORS_ORIGINS).").ExecuteAsync(context);
                 return;
             }
 

@@ -35,7 +35,7 @@ internal sealed class IdempotencyFilter(IIdempotencyStore store) : IAsyncResourc
             return;
         }
 
-        var scope = RateLimits.KeyOf(http.User) ?? "anonymous";
+        var scope = ApiKeyAuthenticationHandler.KeyIdOf(http.User) ?? "anonymous";
         var hash = await HashBodyAsync(http.Request, http.RequestAborted);
         var existing = await store.TryClaimAsync(scope, key, hash, Lease, http.RequestAborted);
         if (existing is not null)

@@ -59,7 +59,7 @@ internal static class RateLimits
     }
 
     /// <summary>The key's id; null without a key (nothing to partition by that a client cannot forge).</summary>
-    public static string? KeyOf(ClaimsPrincipal user) => user.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+    private static string? KeyOf(ClaimsPrincipal user) => ApiKeyAuthenticationHandler.KeyIdOf(user);
 
     public static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
@@ -74,13 +74,8 @@ internal static class RateLimits
 
     public static async Task WriteTooManyAsync(HttpContext http, int retryAfterSeconds, string detail)
     {
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = new ProblemDetails { Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests", Detail = detail },
-        });
+        await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: detail).ExecuteAsync(http);
     }
 
     private static RateLimitPartition<string> Concurrency(HttpContext context, int permits) =>

@@ -21,7 +21,7 @@ internal sealed class ValidationBehaviour<TMessage, TResponse>(IEnumerable<IVali
             }
         }
 
-        var batch = message is Metrics.Commands.WriteMetricBatch.WriteMetricBatchCommand write ? write.Metrics?.Count : null;
+        var batch = (message as Telemetry.IIngestBatch)?.PointCount;
         if (batch is not null)
         {
             metrics?.RecordStage("validation", started);

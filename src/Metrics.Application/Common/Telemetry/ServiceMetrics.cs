@@ -46,3 +46,10 @@ public sealed class ServiceMetrics
     public void RecordStage(string stage, long startedTimestamp) =>
         WriteDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
 }
+
+/// <summary>A write of training metrics: what the ingest counters and the validation stage count.</summary>
+public interface IIngestBatch
+{
+    /// <summary>Points in the batch (null when the batch itself is missing).</summary>
+    int? PointCount { get; }
+}

@@ -2,12 +2,15 @@ using Metrics.Application.Common.Behaviours;
 using System.Text.Json;
 using Mediator;
 using Metrics.Application.Common.Models;
+using Metrics.Application.Common.Telemetry;
 
 namespace Metrics.Application.Metrics.Commands.WriteMetricBatch;
 
 /// <summary>Store a batch of points, all or nothing.</summary>
-public sealed record WriteMetricBatchCommand(IReadOnlyList<MetricInput?>? Metrics) : ICommand<BatchWriteResult>, IRunScoped
+public sealed record WriteMetricBatchCommand(IReadOnlyList<MetricInput?>? Metrics) : ICommand<BatchWriteResult>, IRunScoped, IIngestBatch
 {
+    int? IIngestBatch.PointCount => Metrics?.Count;
+
     IEnumerable<Guid> IRunScoped.RunIds => Metrics?.Select(m => m?.RunId).OfType<Guid>() ?? [];
 
     bool IRunScoped.ClaimsNewRuns => true;
