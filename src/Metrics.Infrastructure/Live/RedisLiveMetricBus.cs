@@ -53,6 +53,7 @@ internal sealed partial class RedisLiveMetricBus(
     private readonly RedisChannel _channel = RedisChannel.Literal(options.Value.Channel);
     private int _redisDown;
     private int _overflowing;
+    private Action<RedisChannel, RedisValue>? _handler;
 
     public void Publish(IReadOnlyList<MetricDto> metrics)
     {
@@ -150,7 +151,15 @@ internal sealed partial class RedisLiveMetricBus(
         }
     }
 
-    private Task SubscribeAsync() => redis.GetSubscriber().SubscribeAsync(_channel, (_, message) => OnMessage(message));
+    // One handler instance, removed before every (re)subscription: a subscription that timed out on
+    // the client may still have been registered, and a second one would deliver every batch twice.
+    private async Task SubscribeAsync()
+    {
+        var subscriber = redis.GetSubscriber();
+        _handler ??= (_, message) => OnMessage(message);
+        await subscriber.UnsubscribeAsync(_channel, _handler);
+        await subscriber.SubscribeAsync(_channel, _handler);
+    }
 
     private void OnMessage(RedisValue message)
     {
