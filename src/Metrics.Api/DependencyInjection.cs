@@ -44,6 +44,8 @@ public static class DependencyInjection
         services.AddSignalR(options => options.AddFilter<HubErrorLogging>())
             .AddJsonProtocol(options => Configure(options.PayloadSerializerOptions));
         services.AddSingleton<LiveSubscribers>();
+        services.AddSingleton<LiveShutdown>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveShutdown>());
         services.AddSingleton<ILiveMetricDelivery>(sp => sp.GetRequiredService<LiveSubscribers>());
         services.Configure<ApiBehaviorOptions>(options => options.InvalidModelStateResponseFactory = ModelStateProblems.Create);
         services.AddSingleton<IObjectModelValidator, NoObjectModelValidation>();

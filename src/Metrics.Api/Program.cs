@@ -32,6 +32,7 @@ app.UseStatusCodePages();
 app.UseBrowserPolicies();
 app.UseDefaultFiles();
 app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = files => BrowserPolicies.AddDashboardHeaders(files.Context.Response) });
+app.UseLiveShutdown();
 app.UseWebSockets();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -80,9 +80,14 @@ public sealed class OperabilityTests
             var run = Guid.NewGuid();
             using var socket = new ClientWebSocket();
             await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws/metrics/{run}"), CancellationToken.None);
-            await using var hub = new HubConnectionBuilder().WithUrl($"http://127.0.0.1:{port}/hubs/metrics").Build();
-            var hubClosed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            hub.Closed += e => { hubClosed.TrySetResult(e); return Task.CompletedTask; };
+            // A SignalR client as the wire sees it (JSON protocol over a WebSocket), and the .NET client.
+            using var signalR = new ClientWebSocket();
+            await signalR.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/hubs/metrics"), CancellationToken.None);
+            await signalR.SendAsync("{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+            (await ReceiveTextAsync(signalR)).Should().Be("{}\u001e", "the handshake succeeded");
+            await using var hub = new HubConnectionBuilder().WithUrl($"http://127.0.0.1:{port}/hubs/metrics").WithAutomaticReconnect().Build();
+            var hubReconnecting = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            hub.Reconnecting += e => { hubReconnecting.TrySetResult(e); return Task.CompletedTask; };
             await hub.StartAsync();
             await hub.InvokeAsync("SubscribeToRun", run.ToString(), (string[]?)null);
             var acknowledged = new System.Collections.Concurrent.ConcurrentBag<long>();
@@ -125,9 +130,18 @@ public sealed class OperabilityTests
             while (received.MessageType != WebSocketMessageType.Close);
             socket.CloseStatus.Should().Be(WebSocketCloseStatus.EndpointUnavailable, "live clients are told to reconnect elsewhere");
             await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None); // as a client answers a close
-            // SignalR connections end too (within the grace period), so clients reconnect elsewhere;
-            // they end with a reset rather than a close frame (see the README).
-            (await Task.WhenAny(hubClosed.Task, Task.Delay(TimeSpan.FromSeconds(12)))).Should().BeSameAs(hubClosed.Task, "SignalR clients are let go too");
+            // SignalR: a close message that allows reconnecting, then a normal WebSocket close.
+            var records = new List<string>();
+            for (var text = await ReceiveTextAsync(signalR); text is not null; text = await ReceiveTextAsync(signalR))
+            {
+                records.AddRange(text.Split('\u001e', StringSplitOptions.RemoveEmptyEntries));
+            }
+
+            records.Where(r => r != "{\"type\":6}").Should().Equal(["{\"type\":7,\"allowReconnect\":true}"], "besides pings, SignalR clients get a close message telling them to reconnect");
+            signalR.CloseStatus.Should().Be(WebSocketCloseStatus.NormalClosure);
+            await signalR.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            (await Task.WhenAny(hubReconnecting.Task, Task.Delay(TimeSpan.FromSeconds(12)))).Should().BeSameAs(hubReconnecting.Task, "the .NET client reconnects");
+            (await hubReconnecting.Task).Should().BeNull("the server closed the connection cleanly rather than dropping it");
 
             (await Task.WhenAny(Task.WhenAll(writers), Task.Delay(TimeSpan.FromSeconds(15)))).Should().NotBeNull();
             process.WaitForExit(TimeSpan.FromSeconds(12)).Should().BeTrue("the process ends within the grace period");
@@ -146,6 +160,22 @@ public sealed class OperabilityTests
                 process.Kill();
             }
         }
+    }
+
+    /// <summary>The next text message, or null once the server's close frame arrived.</summary>
+    private static async Task<string?> ReceiveTextAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        WebSocketReceiveResult received;
+        do
+        {
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(12));
+            received = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, length, buffer.Length - length), wait.Token);
+            length += received.Count;
+        }
+        while (!received.EndOfMessage);
+        return received.MessageType == WebSocketMessageType.Close ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, length);
     }
 
     private static async Task<bool> IsReadyAsync(HttpClient http)

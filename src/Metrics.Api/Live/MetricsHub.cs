@@ -29,7 +29,7 @@ public sealed record LiveMetricsMessage(Guid RunId, long Seq, RawJson Metrics);
 /// </summary>
 [Authorize(Policy = ApiScopes.Read)]
 internal sealed class MetricsHub(
-    LiveSubscribers subscribers, IHubContext<MetricsHub, IMetricsClient> hub, ISender sender, RequestCaller caller, ServiceMetrics telemetry)
+    LiveSubscribers subscribers, IHubContext<MetricsHub, IMetricsClient> hub, ISender sender, RequestCaller caller, ServiceMetrics telemetry, LiveShutdown shutdown)
     : Hub<IMetricsClient>
 {
     private const int QueueCapacity = 256;
@@ -65,12 +65,14 @@ internal sealed class MetricsHub(
     public override Task OnConnectedAsync()
     {
         telemetry.LiveConnections.Add(1, new KeyValuePair<string, object?>("protocol", "signalr"));
+        shutdown.Add(Context);
         return base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         telemetry.LiveConnections.Add(-1, new KeyValuePair<string, object?>("protocol", "signalr"));
+        shutdown.Remove(Context);
         if (Context.Items.TryGetValue(typeof(Connection), out var value) && value is Connection connection)
         {
             subscribers.Remove(connection);
