@@ -91,6 +91,16 @@ start_timescale_wasm() {
   return 1
 }
 
+# After a benchmark: the service's own Prometheus series (metricservice_*) into a file, and where.
+save_service_metrics() {
+  local url="$1" file="$2"
+  if curl -sf "$url/metrics" | grep '^metricservice_' >"$file"; then
+    log "the service's own /metrics series after the run: $file ($(wc -l <"$file") lines)"
+  else
+    log "could not read $url/metrics"
+  fi
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # stop_postgres PORT [MODE]: stops the private cluster of that port (MODE: fast, or immediate = a crash).
