@@ -15,9 +15,10 @@ public sealed class LiveShutdownTests
     [InlineData("/hubs/metrics/negotiate", true, StatusCodes.Status503ServiceUnavailable)]
     [InlineData("/hubs/metrics", true, StatusCodes.Status503ServiceUnavailable)]
     [InlineData("/ws/metrics/0b7c8f9e-4f7a-4a43-9d2c-1f0d2f3e4a5b", true, StatusCodes.Status503ServiceUnavailable)]
+    [InlineData("/hubs/metrics?id=pRxGRTYS9YDMGHULUoe1oQ", true, StatusCodes.Status204NoContent)]
     [InlineData("/api/v1/metrics/batch", true, StatusCodes.Status204NoContent)]
     [InlineData("/hubsx", true, StatusCodes.Status204NoContent)]
-    public async Task While_shutting_down_only_new_live_connections_are_refused(string path, bool stopping, int expected)
+    public async Task While_shutting_down_new_live_connections_are_refused_and_everything_else_served(string path, bool stopping, int expected)
     {
         var lifetime = new Mock<IHostApplicationLifetime>();
         lifetime.Setup(l => l.ApplicationStopping).Returns(new CancellationToken(stopping));
@@ -29,7 +30,9 @@ public sealed class LiveShutdownTests
             return Task.CompletedTask;
         });
         var context = new DefaultHttpContext { RequestServices = services };
-        context.Request.Path = path;
+        var query = path.IndexOf('?', StringComparison.Ordinal);
+        context.Request.Path = query < 0 ? path : path[..query];
+        context.Request.QueryString = query < 0 ? QueryString.Empty : new QueryString(path[query..]);
         context.Response.Body = new MemoryStream();
 
         await pipeline.Build()(context);

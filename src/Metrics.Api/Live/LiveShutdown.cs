@@ -61,12 +61,11 @@ internal sealed partial class LiveShutdown(IHostApplicationLifetime lifetime, IL
 
 internal static class LiveShutdownExtensions
 {
-    /// <summary>Live endpoints answer 503 (with Retry-After) once shutdown began.</summary>
+    /// <summary>New live connections are answered 503 (with Retry-After) once shutdown began.</summary>
     public static IApplicationBuilder UseLiveShutdown(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
         {
-            if (context.RequestServices.GetRequiredService<LiveShutdown>().IsStopping
-                && (context.Request.Path.StartsWithSegments("/hubs") || context.Request.Path.StartsWithSegments("/ws")))
+            if (context.RequestServices.GetRequiredService<LiveShutdown>().IsStopping && OpensLiveConnection(context.Request))
             {
                 context.Response.Headers.RetryAfter = "1";
                 await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Shutting down",
@@ -76,4 +75,10 @@ internal static class LiveShutdownExtensions
 
             await next(context);
         });
+
+    // A SignalR request with a connection id belongs to an open connection (a poll, a send, the
+    // client's closing DELETE) and must get through for that connection to end cleanly.
+    private static bool OpensLiveConnection(HttpRequest request) =>
+        request.Path.StartsWithSegments("/ws")
+        || (request.Path.StartsWithSegments("/hubs") && !request.Query.ContainsKey("id"));
 }
