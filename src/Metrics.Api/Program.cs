@@ -39,7 +39,7 @@ app.UseAuthorization();
 app.UseRateLimiter();
 app.MapControllers();
 app.MapMetricsOpenApi();
-app.MapHub<MetricsHub>("/hubs/metrics").RequireRateLimiting(RateLimitOptions.LiveConnections);
+app.MapHub<MetricsHub>(LiveRoutes.Hub).RequireRateLimiting(RateLimitOptions.LiveConnections);
 app.MapRawMetricsWebSocket();
 app.MapHealthEndpoints();
 app.MapTelemetry();

@@ -79,6 +79,5 @@ internal static class LiveShutdownExtensions
     // A SignalR request with a connection id belongs to an open connection (a poll, a send, the
     // client's closing DELETE) and must get through for that connection to end cleanly.
     private static bool OpensLiveConnection(HttpRequest request) =>
-        request.Path.StartsWithSegments("/ws")
-        || (request.Path.StartsWithSegments("/hubs") && !request.Query.ContainsKey("id"));
+        LiveRoutes.IsLive(request.Path) && !(request.Path.StartsWithSegments(LiveRoutes.HubsPrefix) && request.Query.ContainsKey("id"));
 }

@@ -25,7 +25,7 @@ internal static partial class RawWebSocketEndpoint
     private const int MaxClientMessageBytes = 16 * 1024;
 
     public static IEndpointConventionBuilder MapRawMetricsWebSocket(this IEndpointRouteBuilder endpoints) =>
-        endpoints.Map("/ws/metrics/{run_id}", HandleAsync).WithName("MetricsWebSocket").ExcludeFromDescription()
+        endpoints.Map(LiveRoutes.RawWebSocket, HandleAsync).WithName("MetricsWebSocket").ExcludeFromDescription()
             .RequireAuthorization(Metrics.Domain.Keys.ApiScopes.Read)
             .RequireRateLimiting(Security.RateLimitOptions.LiveConnections);
 

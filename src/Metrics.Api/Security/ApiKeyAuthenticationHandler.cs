@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Mediator;
+using Metrics.Api.Live;
 using Metrics.Application.Keys.Queries.AuthenticateApiKey;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authentication;
@@ -85,7 +86,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return header.ToString().Trim();
         }
 
-        return Request.Path.StartsWithSegments("/hubs") || Request.Path.StartsWithSegments("/ws")
+        return LiveRoutes.IsLive(Request.Path)
             ? Request.Query["access_token"].ToString()
             : null;
     }

@@ -1,3 +1,4 @@
+using Metrics.Api.Live;
 using Microsoft.Extensions.Primitives;
 
 namespace Metrics.Api.Security;
@@ -40,7 +41,7 @@ internal static class BrowserPolicies
         {
             context.Response.Headers.XContentTypeOptions = "nosniff";
             context.Response.Headers["Referrer-Policy"] = "no-referrer";
-            if (IsLive(context.Request.Path) && context.Request.Headers.Origin is { Count: > 0 } origin
+            if (LiveRoutes.IsLive(context.Request.Path) && context.Request.Headers.Origin is { Count: > 0 } origin
                 && !context.RequestServices.GetRequiredService<AllowedOrigins>().Allows(origin, context.Request))
             {
                 await Results.Problem(
@@ -61,8 +62,6 @@ internal static class BrowserPolicies
         response.Headers.ContentSecurityPolicy = DashboardCsp;
         response.Headers.XFrameOptions = "DENY";
     }
-
-    private static bool IsLive(PathString path) => path.StartsWithSegments("/hubs") || path.StartsWithSegments("/ws");
 
     private sealed class AllowedOrigins(string[] origins)
     {
