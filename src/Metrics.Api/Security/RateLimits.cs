@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
+using Metrics.Infrastructure.Configuration;
 using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
@@ -37,10 +38,10 @@ internal static class RateLimits
     {
         var limits = new RateLimitOptions
         {
-            RequestsPerSecond = Read(configuration, "RATE_LIMIT_REQUESTS", 200),
-            MetricsPerSecond = Read(configuration, "RATE_LIMIT_METRICS", 100_000),
-            ExpensiveReadsPerKey = Read(configuration, "EXPENSIVE_READS_PER_KEY", 8),
-            LiveConnectionsPerKey = Read(configuration, "LIVE_CONNECTIONS_PER_KEY", 100),
+            RequestsPerSecond = Limit(configuration, "RATE_LIMIT_REQUESTS", 200),
+            MetricsPerSecond = Limit(configuration, "RATE_LIMIT_METRICS", 100_000),
+            ExpensiveReadsPerKey = Limit(configuration, "EXPENSIVE_READS_PER_KEY", 8),
+            LiveConnectionsPerKey = Limit(configuration, "LIVE_CONNECTIONS_PER_KEY", 100),
         };
         services.AddSingleton(limits);
         services.AddSingleton(new MetricQuota(limits.MetricsPerSecond, Math.Max(limits.MetricsPerSecond, maxBatchSize)));
@@ -93,13 +94,8 @@ internal static class RateLimits
         AutoReplenishment = true,
     };
 
-    private static int Read(IConfiguration configuration, string key, int fallback)
-    {
-        var text = configuration[key];
-        return string.IsNullOrWhiteSpace(text) ? fallback
-            : int.TryParse(text, CultureInfo.InvariantCulture, out var value) && value >= 0 ? value
-            : throw new InvalidOperationException($"{key} must be a whole number ≥ 0 (0 turns the limit off), not '{text}'.");
-    }
+    private static int Limit(IConfiguration configuration, string key, int fallback) =>
+        configuration.GetWholeNumber(key, min: 0, note: " (0 turns the limit off)") ?? fallback;
 
     /// <summary>Metrics written per second, per key: a batch takes as many tokens as it holds points.</summary>
     internal sealed class MetricQuota(int perSecond, int burst) : IDisposable

@@ -1,3 +1,4 @@
+using Metrics.Infrastructure.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace Metrics.Infrastructure.Persistence;
@@ -9,6 +10,8 @@ namespace Metrics.Infrastructure.Persistence;
 /// </summary>
 public sealed class StorageOptions
 {
+    private const int MaxSetting = 36_500;
+
     public TimeSpan ChunkInterval { get; set; } = TimeSpan.FromDays(1);
 
     public TimeSpan? CompressAfter { get; set; } = TimeSpan.FromDays(7);
@@ -17,32 +20,19 @@ public sealed class StorageOptions
 
     public static void Bind(StorageOptions options, IConfiguration configuration)
     {
-        if (Read(configuration, "CHUNK_INTERVAL_HOURS", min: 1) is { } hours)
+        if (configuration.GetWholeNumber("CHUNK_INTERVAL_HOURS", min: 1, max: MaxSetting) is { } hours)
         {
             options.ChunkInterval = TimeSpan.FromHours(hours);
         }
 
-        if (Read(configuration, "COMPRESS_AFTER_DAYS", min: 0) is { } compressDays)
+        if (configuration.GetWholeNumber("COMPRESS_AFTER_DAYS", min: 0, max: MaxSetting) is { } compressDays)
         {
             options.CompressAfter = compressDays == 0 ? null : TimeSpan.FromDays(compressDays);
         }
 
-        if (Read(configuration, "RETENTION_DAYS", min: 1) is { } retentionDays)
+        if (configuration.GetWholeNumber("RETENTION_DAYS", min: 1, max: MaxSetting) is { } retentionDays)
         {
             options.Retention = TimeSpan.FromDays(retentionDays);
         }
-    }
-
-    private static int? Read(IConfiguration configuration, string key, int min)
-    {
-        var text = configuration[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        return int.TryParse(text, out var value) && value >= min && value <= 36_500
-            ? value
-            : throw new InvalidOperationException($"{key} must be a whole number from {min} to 36500, not '{text}'.");
     }
 }
