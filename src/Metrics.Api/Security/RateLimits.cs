@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
+using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
 using Metrics.Infrastructure.Configuration;
 using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
@@ -62,20 +63,22 @@ internal static class RateLimits
     /// <summary>The key's id; null without a key (nothing to partition by that a client cannot forge).</summary>
     private static string? KeyOf(ClaimsPrincipal user) => ApiKeyAuthenticationHandler.KeyIdOf(user);
 
-    public static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken cancellationToken)
-    {
-        context.HttpContext.RequestServices.GetRequiredService<Metrics.Application.Common.Telemetry.ServiceMetrics>()
-            .RateLimited.Add(1, new KeyValuePair<string, object?>("limit", context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is null ? "requests" : "concurrency"));
-        await WriteTooManyAsync(context.HttpContext, RetryAfterSeconds(context.Lease), "Too many requests for this API key; retry after Retry-After seconds.");
-    }
+    private static ValueTask RejectAsync(OnRejectedContext context, CancellationToken cancellationToken) =>
+        new(RefuseAsync(
+            context.HttpContext,
+            context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is null ? "requests" : "concurrency",
+            context.Lease,
+            "Too many requests for this API key; retry after Retry-After seconds."));
 
-    /// <summary>The limiter's own estimate of when a retry can pass, in whole seconds (at least 1).</summary>
-    private static int RetryAfterSeconds(RateLimitLease lease) =>
-        lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
-
-    public static async Task WriteTooManyAsync(HttpContext http, int retryAfterSeconds, string detail)
+    /// <summary>
+    /// Every 429: counted by limit, with Retry-After from the limiter's own estimate of when a retry
+    /// can pass (whole seconds, at least 1), and a problem.
+    /// </summary>
+    private static async Task RefuseAsync(HttpContext http, string limit, RateLimitLease lease, string detail)
     {
-        http.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        http.RequestServices.GetRequiredService<ServiceMetrics>().RateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+        http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: detail).ExecuteAsync(http);
     }
 
@@ -128,9 +131,7 @@ internal static class RateLimits
                 using var lease = quota.Acquire(key, count);
                 if (!lease.IsAcquired)
                 {
-                    context.HttpContext.RequestServices.GetRequiredService<Metrics.Application.Common.Telemetry.ServiceMetrics>()
-                        .RateLimited.Add(1, new KeyValuePair<string, object?>("limit", "metrics"));
-                    await WriteTooManyAsync(context.HttpContext, RetryAfterSeconds(lease), $"This API key writes more than {quota.PerSecond} metrics per second; nothing was written, retry after Retry-After seconds.");
+                    await RefuseAsync(context.HttpContext, "metrics", lease, $"This API key writes more than {quota.PerSecond} metrics per second; nothing was written, retry after Retry-After seconds.");
                     context.Result = new EmptyResult();
                     return;
                 }
