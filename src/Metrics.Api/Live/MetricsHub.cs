@@ -33,6 +33,7 @@ internal sealed class MetricsHub(
     : Hub<IMetricsClient>
 {
     private const int QueueCapacity = 256;
+    private static readonly KeyValuePair<string, object?> Protocol = new("protocol", "signalr");
 
     /// <param name="metricNames">Null or empty: every metric of the run.</param>
     public async Task SubscribeToRun(string runId, string[]? metricNames)
@@ -64,14 +65,14 @@ internal sealed class MetricsHub(
 
     public override Task OnConnectedAsync()
     {
-        telemetry.LiveConnections.Add(1, new KeyValuePair<string, object?>("protocol", "signalr"));
+        telemetry.LiveConnections.Add(1, Protocol);
         shutdown.Add(Context);
         return base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        telemetry.LiveConnections.Add(-1, new KeyValuePair<string, object?>("protocol", "signalr"));
+        telemetry.LiveConnections.Add(-1, Protocol);
         shutdown.Remove(Context);
         if (Context.Items.TryGetValue(typeof(Connection), out var value) && value is Connection connection)
         {

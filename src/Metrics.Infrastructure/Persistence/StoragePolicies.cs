@@ -15,8 +15,8 @@ internal static class StoragePolicies
     // Each continuous aggregate's refresh policy: the newest bucket is left to real-time aggregation.
     private static readonly (string View, TimeSpan EndOffset, TimeSpan Schedule)[] Aggregates =
     [
-        ("metric_minutes", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)),
-        ("metric_hours", TimeSpan.FromHours(1), TimeSpan.FromMinutes(10)),
+        (AggregateCatalog.Minutes, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)),
+        (AggregateCatalog.Hours, TimeSpan.FromHours(1), TimeSpan.FromMinutes(10)),
     ];
 
     public static async Task ApplyAsync(NpgsqlConnection connection, StorageOptions options, ILogger logger, CancellationToken cancellationToken)
