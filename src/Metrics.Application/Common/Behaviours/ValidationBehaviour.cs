@@ -31,7 +31,7 @@ internal sealed class ValidationBehaviour<TMessage, TResponse>(IEnumerable<IVali
         {
             if (batch is { } rejected)
             {
-                metrics?.Ingested.Add(rejected, new KeyValuePair<string, object?>("outcome", "rejected"));
+                metrics?.CountIngested(rejected, "rejected");
             }
 
             throw new ValidationException(failures);

@@ -43,6 +43,10 @@ public sealed class ServiceMetrics
 
     public Counter<long> RateLimited { get; }
 
+    /// <param name="outcome">inserted, duplicate or rejected.</param>
+    public void CountIngested(long count, string outcome) =>
+        Ingested.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
+
     public void RecordStage(string stage, long startedTimestamp) =>
         WriteDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
 }

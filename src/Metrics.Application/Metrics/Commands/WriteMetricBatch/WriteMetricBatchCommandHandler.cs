@@ -41,8 +41,8 @@ internal sealed class WriteMetricBatchCommandHandler(IMetricWriter writer, IQuer
         }
 
         telemetry.BatchSize.Record(metrics.Length);
-        telemetry.Ingested.Add(inserted.Count, new KeyValuePair<string, object?>("outcome", "inserted"));
-        telemetry.Ingested.Add(metrics.Length - inserted.Count, new KeyValuePair<string, object?>("outcome", "duplicate"));
+        telemetry.CountIngested(inserted.Count, "inserted");
+        telemetry.CountIngested(metrics.Length - inserted.Count, "duplicate");
         return new BatchWriteResult("Metrics stored", metrics.Length, inserted.Count, metrics.Length - inserted.Count);
     }
 
