@@ -94,7 +94,7 @@ start_timescale_wasm() {
 # After a benchmark: the service's own Prometheus series (metricservice_*) into a file, and where.
 save_service_metrics() {
   local url="$1" file="$2"
-  if curl -sf "$url/metrics" | grep '^metricservice_' >"$file"; then
+  if curl -sf -H "Authorization: Bearer ${METRICS_API_KEY:-}" "$url/metrics" | grep '^metricservice_' >"$file"; then
     log "the service's own /metrics series after the run: $file ($(wc -l <"$file") lines)"
   else
     log "could not read $url/metrics"

@@ -41,9 +41,16 @@ public static class DependencyInjection
         // Live updates share the REST JSON shape. Instances exchange batches over the service's
         // own Redis channel and each delivers to its local connections, so no SignalR backplane
         // is needed, and none is registered: it would refuse new connections while Redis is down (ADR 0007).
-        services.AddSignalR(options => options.AddFilter<HubErrorLogging>())
+        services.AddSignalR(options =>
+            {
+                options.AddFilter<HubErrorLogging>();
+                options.AddFilter<LiveMessageLimits>();
+            })
             .AddJsonProtocol(options => Configure(options.PayloadSerializerOptions));
         services.AddSingleton<LiveSubscribers>();
+        services.AddSingleton<LiveConnections>();
+        services.AddSingleton<ILiveKeyAccess>(sp => sp.GetRequiredService<LiveConnections>());
+        services.AddHostedService<LiveKeyWatch>();
         services.AddSingleton<LiveShutdown>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveShutdown>());
         services.AddSingleton<ILiveMetricDelivery>(sp => sp.GetRequiredService<LiveSubscribers>());

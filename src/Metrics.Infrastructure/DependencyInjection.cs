@@ -33,7 +33,8 @@ public static class DependencyInjection
             postgres.MaxAutoPrepare = 64;
         }
 
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres.ConnectionString).Build());
+        // Named, so telemetry (the pool name of Npgsql's metrics) never shows the connection string.
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres.ConnectionString) { Name = "metrics" }.Build());
         services.AddDbContext<MetricsDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
                 .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));

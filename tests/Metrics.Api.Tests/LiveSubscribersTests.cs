@@ -88,7 +88,7 @@ public sealed class LiveSubscribersTests
 
 public sealed class LiveConnectionTests
 {
-    private sealed class StuckConnection(int capacity) : LiveConnection<LivePayload>(capacity)
+    private sealed class StuckConnection(int capacity) : LiveConnection<LivePayload>(capacity, keyId: null)
     {
         public bool Aborted { get; private set; }
 

@@ -82,7 +82,7 @@ public sealed class WriteMetricBatchHandlerTests
     private readonly Mock<ILiveMetricPublisher> _live = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
-    private WriteMetricBatchCommandHandler Handler => new(_writer.Object, _cache.Object, _live.Object, _clock, new Common.Telemetry.ServiceMetrics(new PlainMeterFactory()));
+    private WriteMetricBatchCommandHandler Handler => new(_writer.Object, _cache.Object, _live.Object, Mock.Of<ICaller>(), _clock, new Common.Telemetry.ServiceMetrics(new PlainMeterFactory()));
 
     private sealed class PlainMeterFactory : System.Diagnostics.Metrics.IMeterFactory
     {
@@ -94,14 +94,14 @@ public sealed class WriteMetricBatchHandlerTests
     }
 
     private void WriterStoresAll() =>
-        _writer.Setup(w => w.WriteMetricsAsync(It.IsAny<IReadOnlyList<Metric>>(), It.IsAny<CancellationToken>()))
+        _writer.Setup(w => w.WriteMetricsAsync(It.IsAny<IReadOnlyList<Metric>>(), It.IsAny<IReadOnlyList<RunClaim>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((IReadOnlyList<Metric> m, CancellationToken _) => m);
 
     [Fact]
     public async Task A_point_without_time_is_stamped_with_the_injected_clock()
     {
         IReadOnlyList<Metric>? written = null;
-        _writer.Setup(w => w.WriteMetricsAsync(It.IsAny<IReadOnlyList<Metric>>(), It.IsAny<CancellationToken>()))
+        _writer.Setup(w => w.WriteMetricsAsync(It.IsAny<IReadOnlyList<Metric>>(), It.IsAny<IReadOnlyList<RunClaim>>(), It.IsAny<CancellationToken>()))
             .Callback<IReadOnlyList<Metric>, CancellationToken>((m, _) => written = m)
             .ReturnsAsync((IReadOnlyList<Metric> m, CancellationToken _) => m);
 
@@ -136,7 +136,7 @@ public sealed class WriteMetricBatchHandlerTests
     [Fact]
     public async Task A_pure_retry_changes_nothing_invalidates_nothing_and_publishes_nothing()
     {
-        _writer.Setup(w => w.WriteMetricsAsync(It.IsAny<IReadOnlyList<Metric>>(), It.IsAny<CancellationToken>())).ReturnsAsync([]);
+        _writer.Setup(w => w.WriteMetricsAsync(It.IsAny<IReadOnlyList<Metric>>(), It.IsAny<IReadOnlyList<RunClaim>>(), It.IsAny<CancellationToken>())).ReturnsAsync([]);
 
         var result = await Handler.Handle(new WriteMetricBatchCommand([new MetricInput(Run, "loss", 1, 1, DateTimeOffset.UnixEpoch, null)]), CancellationToken.None);
 
@@ -151,7 +151,7 @@ public sealed class WriteMetricBatchHandlerTests
     {
         var order = new List<string>();
         var fresh = Metric.Create(Run, "loss", 2, 0.5, DateTimeOffset.UnixEpoch, null);
-        _writer.Setup(w => w.WriteMetricsAsync(It.IsAny<IReadOnlyList<Metric>>(), It.IsAny<CancellationToken>())).ReturnsAsync([fresh]);
+        _writer.Setup(w => w.WriteMetricsAsync(It.IsAny<IReadOnlyList<Metric>>(), It.IsAny<IReadOnlyList<RunClaim>>(), It.IsAny<CancellationToken>())).ReturnsAsync([fresh]);
         _cache.Setup(c => c.InvalidateAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
             .Callback(() => order.Add("invalidate")).Returns(ValueTask.CompletedTask);
         IReadOnlyList<MetricDto>? published = null;

@@ -10,8 +10,9 @@ namespace Metrics.Api.Infrastructure;
 
 /// <summary>
 /// One metrics stack, OpenTelemetry: the service's own instruments (<see cref="ServiceMetrics"/>),
-/// ASP.NET Core, HttpClient, Npgsql and the runtime, scraped by Prometheus at /metrics (open, or
-/// with METRICS_AUTH=admin only for admin keys). Traces: ASP.NET Core, HttpClient, Npgsql and the
+/// ASP.NET Core, HttpClient, Npgsql and the runtime, scraped by Prometheus at /metrics with a key
+/// of scope telemetry:read (or admin); METRICS_AUTH=open serves it without a key, for a scraper
+/// on a private network. Traces: ASP.NET Core, HttpClient, Npgsql and the
 /// mediator pipeline; exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 /// </summary>
 internal static class Telemetry
@@ -50,9 +51,14 @@ internal static class Telemetry
     public static WebApplication MapTelemetry(this WebApplication app)
     {
         var scrape = app.MapPrometheusScrapingEndpoint("/metrics");
-        if (string.Equals(app.Configuration["METRICS_AUTH"], "admin", StringComparison.OrdinalIgnoreCase))
+        var mode = app.Configuration["METRICS_AUTH"];
+        if (string.IsNullOrWhiteSpace(mode) || mode.Equals("key", StringComparison.OrdinalIgnoreCase) || mode.Equals("admin", StringComparison.OrdinalIgnoreCase))
         {
-            scrape.RequireAuthorization(ApiScopes.Admin);
+            scrape.RequireAuthorization(ApiScopes.Telemetry);
+        }
+        else if (!mode.Equals("open", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"METRICS_AUTH must be 'key' (the default) or 'open', not '{mode}'.");
         }
 
         return app;

@@ -7,8 +7,10 @@ namespace Metrics.Api.Live;
 /// its own loop, so a slow client only ever delays itself. When its queue is full it is dropped:
 /// it reconnects and backfills over REST, instead of growing memory or holding up the others.
 /// </summary>
-internal abstract class LiveConnection<TMessage>(int queueCapacity) : ILiveConnection
+internal abstract class LiveConnection<TMessage>(int queueCapacity, string? keyId) : ILiveConnection
 {
+    public string? KeyId => keyId;
+
     private readonly Channel<TMessage> _queue = Channel.CreateBounded<TMessage>(
         new BoundedChannelOptions(queueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
@@ -48,6 +50,9 @@ internal abstract class LiveConnection<TMessage>(int queueCapacity) : ILiveConne
 
 internal interface ILiveConnection
 {
+    /// <summary>The id of the API key the connection was opened with; null without keys (AUTH_MODE=none).</summary>
+    string? KeyId => null;
+
     /// <summary>Queues the batch without waiting; false when the client cannot keep up.</summary>
     bool TryDeliver(LivePayload payload);
 

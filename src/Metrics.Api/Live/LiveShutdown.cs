@@ -65,7 +65,7 @@ internal static class LiveShutdownExtensions
     public static IApplicationBuilder UseLiveShutdown(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
         {
-            if (context.RequestServices.GetRequiredService<LiveShutdown>().IsStopping && OpensLiveConnection(context.Request))
+            if (context.RequestServices.GetRequiredService<LiveShutdown>().IsStopping && LiveRoutes.OpensConnection(context.Request))
             {
                 context.Response.Headers.RetryAfter = "1";
                 await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Shutting down",
@@ -75,9 +75,4 @@ internal static class LiveShutdownExtensions
 
             await next(context);
         });
-
-    // A SignalR request with a connection id belongs to an open connection (a poll, a send, the
-    // client's closing DELETE) and must get through for that connection to end cleanly.
-    private static bool OpensLiveConnection(HttpRequest request) =>
-        LiveRoutes.IsLive(request.Path) && !(request.Path.StartsWithSegments(LiveRoutes.HubsPrefix) && request.Query.ContainsKey("id"));
 }

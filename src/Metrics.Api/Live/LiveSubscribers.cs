@@ -1,34 +1,84 @@
 using System.Collections.Concurrent;
 using Metrics.Application.Common.Abstractions;
+using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Live;
 
 namespace Metrics.Api.Live;
 
 /// <summary>
 /// Who on this instance follows which run, and with which metric-name filter. Delivery hands
-/// each subscriber exactly one message per run batch, narrowed to its filter.
+/// each subscriber exactly one message per run batch, narrowed to its filter. A connection follows
+/// at most <see cref="MaxRunsPerConnection"/> runs; a run's entry goes with its last subscriber, and
+/// a disconnect costs what that connection subscribed to, not what the instance ever saw.
 /// </summary>
-internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger, Metrics.Application.Common.Telemetry.ServiceMetrics? telemetry = null) : ILiveMetricDelivery
+internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger, ServiceMetrics? telemetry = null) : ILiveMetricDelivery
 {
+    public const int MaxRunsPerConnection = 100;
+
+    // Changes are serialized by the gate; delivery reads _byRun without it.
+    private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<ILiveConnection, IReadOnlySet<string>?>> _byRun = new();
+    private readonly Dictionary<ILiveConnection, HashSet<Guid>> _byConnection = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Runs with at least one subscriber here.</summary>
+    public int RunCount => _byRun.Count;
 
     /// <param name="names">Null or empty: every metric of the run.</param>
-    public void Subscribe(Guid runId, ILiveConnection connection, IReadOnlySet<string>? names) =>
-        _byRun.GetOrAdd(runId, _ => new())[connection] = names is { Count: > 0 } ? names : null;
+    /// <returns>False when the connection already follows <see cref="MaxRunsPerConnection"/> other runs.</returns>
+    public bool Subscribe(Guid runId, ILiveConnection connection, IReadOnlySet<string>? names)
+    {
+        lock (_gate)
+        {
+            if (!_byConnection.TryGetValue(connection, out var runs))
+            {
+                _byConnection[connection] = runs = [];
+            }
+
+            if (!runs.Contains(runId) && runs.Count >= MaxRunsPerConnection)
+            {
+                return false;
+            }
+
+            runs.Add(runId);
+            _byRun.GetOrAdd(runId, _ => new(ReferenceEqualityComparer.Instance))[connection] = names is { Count: > 0 } ? names : null;
+            return true;
+        }
+    }
 
     public void Unsubscribe(Guid runId, ILiveConnection connection)
     {
-        if (_byRun.TryGetValue(runId, out var subscribers))
+        lock (_gate)
         {
-            subscribers.TryRemove(connection, out _);
+            if (_byConnection.TryGetValue(connection, out var runs) && runs.Remove(runId))
+            {
+                Detach(runId, connection);
+                if (runs.Count == 0)
+                {
+                    _byConnection.Remove(connection);
+                }
+            }
         }
     }
 
     public void Remove(ILiveConnection connection)
     {
-        foreach (var subscribers in _byRun.Values)
+        lock (_gate)
         {
-            subscribers.TryRemove(connection, out _);
+            if (_byConnection.Remove(connection, out var runs))
+            {
+                foreach (var run in runs)
+                {
+                    Detach(run, connection);
+                }
+            }
+        }
+    }
+
+    private void Detach(Guid runId, ILiveConnection connection)
+    {
+        if (_byRun.TryGetValue(runId, out var subscribers) && subscribers.TryRemove(connection, out _) && subscribers.IsEmpty)
+        {
+            _byRun.TryRemove(runId, out _);
         }
     }
 

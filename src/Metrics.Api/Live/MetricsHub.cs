@@ -29,7 +29,8 @@ public sealed record LiveMetricsMessage(Guid RunId, long Seq, RawJson Metrics);
 /// </summary>
 [Authorize(Policy = ApiScopes.Read)]
 internal sealed class MetricsHub(
-    LiveSubscribers subscribers, IHubContext<MetricsHub, IMetricsClient> hub, ISender sender, RequestCaller caller, ServiceMetrics telemetry, LiveShutdown shutdown)
+    LiveSubscribers subscribers, LiveConnections connections, IHubContext<MetricsHub, IMetricsClient> hub, ISender sender, RequestCaller caller,
+    ServiceMetrics telemetry, LiveShutdown shutdown)
     : Hub<IMetricsClient>
 {
     private const int QueueCapacity = 256;
@@ -54,7 +55,10 @@ internal sealed class MetricsHub(
             throw new HubException(e.Message);
         }
 
-        subscribers.Subscribe(run, CurrentConnection(), metricNames?.ToHashSet(StringComparer.Ordinal));
+        if (!subscribers.Subscribe(run, CurrentConnection(), metricNames?.ToHashSet(StringComparer.Ordinal)))
+        {
+            throw new HubException($"A connection follows at most {LiveSubscribers.MaxRunsPerConnection} runs; unsubscribe from one first.");
+        }
     }
 
     public Task UnsubscribeFromRun(string runId)
@@ -65,6 +69,16 @@ internal sealed class MetricsHub(
 
     public override Task OnConnectedAsync()
     {
+        // Every transport counts against the key's limit (negotiate is refused earlier, with a 429,
+        // but several negotiations can race to here).
+        var connection = new Connection(Context, hub.Clients.Client(Context.ConnectionId));
+        if (!connections.TryOpen(connection))
+        {
+            throw new HubException($"This API key has {connections.Limit} open live connections (LIVE_CONNECTIONS_PER_KEY), or was revoked.");
+        }
+
+        Context.Items[typeof(Connection)] = connection;
+        _ = connection.RunSendLoopAsync(Context.ConnectionAborted);
         telemetry.LiveConnections.Add(1, Protocol);
         shutdown.Add(Context);
         return base.OnConnectedAsync();
@@ -72,11 +86,12 @@ internal sealed class MetricsHub(
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        telemetry.LiveConnections.Add(-1, Protocol);
-        shutdown.Remove(Context);
         if (Context.Items.TryGetValue(typeof(Connection), out var value) && value is Connection connection)
         {
+            telemetry.LiveConnections.Add(-1, Protocol);
+            shutdown.Remove(Context);
             subscribers.Remove(connection);
+            connections.Close(connection);
             connection.Complete();
         }
 
@@ -86,20 +101,10 @@ internal sealed class MetricsHub(
     private static Guid ParseRun(string runId) =>
         Guid.TryParse(runId, out var run) && run != Guid.Empty ? run : throw new HubException($"'{runId}' is not a valid run id.");
 
-    private Connection CurrentConnection()
-    {
-        if (Context.Items.TryGetValue(typeof(Connection), out var value) && value is Connection existing)
-        {
-            return existing;
-        }
+    private Connection CurrentConnection() => (Connection)Context.Items[typeof(Connection)]!;
 
-        var connection = new Connection(Context, hub.Clients.Client(Context.ConnectionId));
-        Context.Items[typeof(Connection)] = connection;
-        _ = connection.RunSendLoopAsync(Context.ConnectionAborted);
-        return connection;
-    }
-
-    private sealed class Connection(HubCallerContext context, IMetricsClient client) : LiveConnection<LiveMetricsMessage>(QueueCapacity)
+    private sealed class Connection(HubCallerContext context, IMetricsClient client)
+        : LiveConnection<LiveMetricsMessage>(QueueCapacity, ApiKeyAuthenticationHandler.KeyIdOf(context.User!))
     {
         public override void Abort() => context.Abort();
 

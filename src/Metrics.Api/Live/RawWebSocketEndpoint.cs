@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mediator;
+using Metrics.Api.Security;
 using Metrics.Application.Common.Exceptions;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Runs.Queries.CheckRunAccess;
@@ -26,11 +27,11 @@ internal static partial class RawWebSocketEndpoint
 
     public static IEndpointConventionBuilder MapRawMetricsWebSocket(this IEndpointRouteBuilder endpoints) =>
         endpoints.Map(LiveRoutes.RawWebSocket, HandleAsync).WithName("MetricsWebSocket").ExcludeFromDescription()
-            .RequireAuthorization(Metrics.Domain.Keys.ApiScopes.Read)
-            .RequireRateLimiting(Security.RateLimitOptions.LiveConnections);
+            .RequireAuthorization(Metrics.Domain.Keys.ApiScopes.Read);
 
     private static async Task HandleAsync(
-        HttpContext context, string run_id, LiveSubscribers subscribers, ISender sender, IHostApplicationLifetime lifetime, ServiceMetrics telemetry, ILoggerFactory loggers)
+        HttpContext context, string run_id, LiveSubscribers subscribers, LiveConnections connections, RateLimits.RequestQuota quota, ISender sender,
+        IHostApplicationLifetime lifetime, ServiceMetrics telemetry, ILoggerFactory loggers)
     {
         // Refused before the upgrade, as plain HTTP problems.
         if (!Guid.TryParse(run_id, out var runId) || runId == Guid.Empty)
@@ -71,9 +72,16 @@ internal static partial class RawWebSocketEndpoint
             KeepAliveTimeout = TimeSpan.FromSeconds(30),
         });
         using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var connection = new Connection(socket, json, ApiKeyAuthenticationHandler.KeyIdOf(context.User));
+        if (!connections.TryOpen(connection))
+        {
+            // Lost a race with another connection of the key (the common case is refused before the upgrade).
+            await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "Too many live connections for this API key.", context.RequestAborted);
+            return;
+        }
+
         var protocol = new KeyValuePair<string, object?>("protocol", "websocket");
         telemetry.LiveConnections.Add(1, protocol);
-        var connection = new Connection(socket, json);
         subscribers.Subscribe(runId, connection, null);
         var sending = connection.RunSendLoopAsync(done.Token);
 
@@ -99,7 +107,7 @@ internal static partial class RawWebSocketEndpoint
 
         try
         {
-            await ReceiveLoopAsync(socket, connection, runId, subscribers, json, RefusalAsync, done.Token);
+            await ReceiveLoopAsync(socket, connection, runId, subscribers, json, RefusalAsync, () => LiveMessageLimits.Refusal(connections, quota, connection.KeyId), done.Token);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -108,6 +116,7 @@ internal static partial class RawWebSocketEndpoint
         finally
         {
             subscribers.Remove(connection);
+            connections.Close(connection);
             connection.Complete();
             await done.CancelAsync();
             await sending;
@@ -117,7 +126,7 @@ internal static partial class RawWebSocketEndpoint
 
     private static async Task ReceiveLoopAsync(
         WebSocket socket, Connection connection, Guid pathRun, LiveSubscribers subscribers, JsonSerializerOptions json,
-        Func<Guid, Task<string?>> refusal, CancellationToken ct)
+        Func<Guid, Task<string?>> refusal, Func<(bool Revoked, string Message)?> limits, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(MaxClientMessageBytes);
         try
@@ -149,11 +158,24 @@ internal static partial class RawWebSocketEndpoint
                     return; // (or the answer to our own close, at shutdown)
                 }
 
+                // Every message is a request of the key; once it is revoked, the connection ends.
+                if (limits() is { } refused)
+                {
+                    if (refused.Revoked)
+                    {
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, refused.Message, ct);
+                        return;
+                    }
+
+                    connection.SendError(refused.Message);
+                    continue;
+                }
+
                 // Another run than the path's: the key must be allowed to follow it too.
                 if (Parse(buffer.AsSpan(0, length), json) is { Type: "subscribe", Payload.RunId: { } other } && other != pathRun && other != Guid.Empty
-                    && await refusal(other) is { } refused)
+                    && await refusal(other) is { } forbidden)
                 {
-                    connection.SendError(refused);
+                    connection.SendError(forbidden);
                     continue;
                 }
 
@@ -188,8 +210,10 @@ internal static partial class RawWebSocketEndpoint
             case "subscribe" when message.Payload?.MetricNames is { } names && !names.All(MetricRules.IsValidName):
                 connection.SendError("'metric_names' holds an invalid metric name.");
                 break;
+            case "subscribe" when !subscribers.Subscribe(run, connection, message.Payload?.MetricNames?.ToHashSet(StringComparer.Ordinal)):
+                connection.SendError($"A connection follows at most {LiveSubscribers.MaxRunsPerConnection} runs; unsubscribe from one first.");
+                break;
             case "subscribe":
-                subscribers.Subscribe(run, connection, message.Payload?.MetricNames?.ToHashSet(StringComparer.Ordinal));
                 connection.SendControl("subscribed", new { run_id = run });
                 break;
             case "unsubscribe" when message.Payload?.RunId is { } only:
@@ -228,7 +252,7 @@ internal static partial class RawWebSocketEndpoint
 
     private sealed record ServerMessage<T>(string Type, T Payload);
 
-    private sealed class Connection(WebSocket socket, JsonSerializerOptions json) : LiveConnection<byte[]>(QueueCapacity)
+    private sealed class Connection(WebSocket socket, JsonSerializerOptions json, string? keyId) : LiveConnection<byte[]>(QueueCapacity, keyId)
     {
         public override void Abort() => socket.Abort();
 

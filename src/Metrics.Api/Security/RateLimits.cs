@@ -12,17 +12,17 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace Metrics.Api.Security;
 
 /// <summary>
-/// Per-key limits (never per unauthenticated input: requests without a key, e.g. with
-/// AUTH_MODE=none, are not limited). RATE_LIMIT_REQUESTS (requests/s, default 200, bursts of twice
-/// that), RATE_LIMIT_METRICS (metrics written/s, default 100,000, bursts of at least one full batch),
-/// EXPENSIVE_READS_PER_KEY (concurrent downsampled, time-bucketed and cross-run reads, default 8),
-/// LIVE_CONNECTIONS_PER_KEY (open hub and raw WebSocket connections, default 100); 0 turns one off.
+/// Per-key limits. RATE_LIMIT_REQUESTS (requests/s, default 200, bursts of twice that; hub calls and
+/// raw WebSocket messages count too), RATE_LIMIT_METRICS (metrics written/s, default 100,000, bursts
+/// of at least one full batch), EXPENSIVE_READS_PER_KEY (concurrent reads whose cost grows with their
+/// parameters, default 8), LIVE_CONNECTIONS_PER_KEY (open hub connections over any transport and raw
+/// WebSockets, default 100). Requests without a valid key are limited per client address
+/// (RATE_LIMIT_ANONYMOUS, default 50/s); with AUTH_MODE=none nothing is. 0 turns one off.
 /// Over a limit: 429 with Retry-After and a problem.
 /// </summary>
 public sealed class RateLimitOptions
 {
     public const string ExpensiveReads = "expensive-reads";
-    public const string LiveConnections = "live-connections";
 
     public int RequestsPerSecond { get; set; } = 200;
 
@@ -31,6 +31,8 @@ public sealed class RateLimitOptions
     public int ExpensiveReadsPerKey { get; set; } = 8;
 
     public int LiveConnectionsPerKey { get; set; } = 100;
+
+    public int AnonymousRequestsPerSecond { get; set; } = 50;
 }
 
 internal static class RateLimits
@@ -43,19 +45,19 @@ internal static class RateLimits
             MetricsPerSecond = Limit(configuration, "RATE_LIMIT_METRICS", 100_000),
             ExpensiveReadsPerKey = Limit(configuration, "EXPENSIVE_READS_PER_KEY", 8),
             LiveConnectionsPerKey = Limit(configuration, "LIVE_CONNECTIONS_PER_KEY", 100),
+            AnonymousRequestsPerSecond = Limit(configuration, "RATE_LIMIT_ANONYMOUS", 50),
         };
+        var requests = new RequestQuota(limits.RequestsPerSecond, limits.AnonymousRequestsPerSecond);
         services.AddSingleton(limits);
+        services.AddSingleton(requests);
         services.AddSingleton(new MetricQuota(limits.MetricsPerSecond, Math.Max(limits.MetricsPerSecond, maxBatchSize)));
         services.AddScoped<MetricQuotaFilter>();
         services.AddScoped<IdempotencyFilter>();
         services.AddRateLimiter(options =>
         {
             options.OnRejected = RejectAsync;
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => KeyOf(context.User) is { } key && limits.RequestsPerSecond > 0
-                ? RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(limits.RequestsPerSecond, 2 * limits.RequestsPerSecond))
-                : RateLimitPartition.GetNoLimiter(string.Empty));
+            options.GlobalLimiter = requests.ForRequests();
             options.AddPolicy(RateLimitOptions.ExpensiveReads, context => Concurrency(context, limits.ExpensiveReadsPerKey));
-            options.AddPolicy(RateLimitOptions.LiveConnections, context => Concurrency(context, limits.LiveConnectionsPerKey));
         });
         return services;
     }
@@ -74,10 +76,16 @@ internal static class RateLimits
     /// Every 429: counted by limit, with Retry-After from the limiter's own estimate of when a retry
     /// can pass (whole seconds, at least 1), and a problem.
     /// </summary>
-    private static async Task RefuseAsync(HttpContext http, string limit, RateLimitLease lease, string detail)
+    private static Task RefuseAsync(HttpContext http, string limit, RateLimitLease lease, string detail) =>
+        RefuseAsync(http, limit, RetryAfterSeconds(lease), detail);
+
+    /// <summary>The limiter's own estimate of when a retry can pass: whole seconds, at least 1.</summary>
+    public static int RetryAfterSeconds(RateLimitLease lease) =>
+        lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+
+    public static async Task RefuseAsync(HttpContext http, string limit, int retryAfter, string detail)
     {
         http.RequestServices.GetRequiredService<ServiceMetrics>().RateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
         http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: detail).ExecuteAsync(http);
     }
@@ -99,6 +107,35 @@ internal static class RateLimits
 
     private static int Limit(IConfiguration configuration, string key, int fallback) =>
         configuration.GetWholeNumber(key, min: 0, note: " (0 turns the limit off)") ?? fallback;
+
+    /// <summary>
+    /// Requests per second: per key for HTTP requests, hub calls and raw WebSocket messages alike; per
+    /// client address for requests without a valid key (none with AUTH_MODE=none, whose callers are authenticated).
+    /// </summary>
+    internal sealed class RequestQuota(int perSecond, int anonymousPerSecond) : IDisposable
+    {
+        private const string KeyPrefix = "key:";
+        private const string AddressPrefix = "ip:";
+
+        private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(partition =>
+            partition.StartsWith(KeyPrefix, StringComparison.Ordinal) && perSecond > 0
+                ? RateLimitPartition.GetTokenBucketLimiter(partition, _ => Bucket(perSecond, 2 * perSecond))
+                : partition.StartsWith(AddressPrefix, StringComparison.Ordinal) && anonymousPerSecond > 0
+                    ? RateLimitPartition.GetTokenBucketLimiter(partition, _ => Bucket(anonymousPerSecond, 2 * anonymousPerSecond))
+                    : RateLimitPartition.GetNoLimiter(string.Empty));
+
+        /// <summary>One live message of this key (hub call or raw WebSocket message).</summary>
+        public RateLimitLease AcquireForKey(string? keyId) => _limiter.AttemptAcquire(keyId is null ? string.Empty : KeyPrefix + keyId);
+
+        public PartitionedRateLimiter<HttpContext> ForRequests() => _limiter.WithTranslatedKey<HttpContext>(PartitionOf, leaveOpen: true);
+
+        private static string PartitionOf(HttpContext context) =>
+            KeyOf(context.User) is { } key ? KeyPrefix + key
+            : context.User.Identity?.IsAuthenticated == true ? string.Empty
+            : AddressPrefix + context.Connection.RemoteIpAddress;
+
+        public void Dispose() => _limiter.Dispose();
+    }
 
     /// <summary>Metrics written per second, per key: a batch takes as many tokens as it holds points.</summary>
     internal sealed class MetricQuota(int perSecond, int burst) : IDisposable

@@ -9,10 +9,13 @@ public static class ApiScopes
     /// <summary>Read metrics, runs and statistics; subscribe to live updates.</summary>
     public const string Read = "metrics:read";
 
+    /// <summary>Scrape the service's own Prometheus series at /metrics.</summary>
+    public const string Telemetry = "telemetry:read";
+
     /// <summary>Manage keys; includes every other scope.</summary>
     public const string Admin = "admin";
 
-    public static IReadOnlyList<string> All { get; } = [Write, Read, Admin];
+    public static IReadOnlyList<string> All { get; } = [Write, Read, Telemetry, Admin];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 }

@@ -41,6 +41,13 @@ internal sealed class ApiKeyStore(MetricsDbContext db, ApiKeyLookups lookups, Ti
     public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken) =>
         await db.Set<ApiKey>().AsNoTracking().OrderBy(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(cancellationToken);
 
+    public async Task<IReadOnlySet<Guid>> FindActiveAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        var wanted = ids.ToArray();
+        return (await db.Set<ApiKey>().AsNoTracking().Where(k => wanted.Contains(k.Id) && k.RevokedAt == null).Select(k => k.Id)
+            .ToListAsync(cancellationToken)).ToHashSet();
+    }
+
     public async Task<bool> RevokeAsync(Guid id, DateTime at, CancellationToken cancellationToken)
     {
         var hashes = await db.Set<ApiKey>().Where(k => k.Id == id).Select(k => k.Hash).ToListAsync(cancellationToken);

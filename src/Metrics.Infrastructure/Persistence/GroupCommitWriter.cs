@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Common.Abstractions;
+using Metrics.Application.Common.Models;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
 using Microsoft.Extensions.Hosting;
@@ -22,21 +23,21 @@ internal sealed class GroupCommitWriter(MetricWriter inner) : BackgroundService,
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
 
-    public Task<IReadOnlyList<Metric>> WriteMetricsAsync(IReadOnlyList<Metric> metrics, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Metric>> WriteMetricsAsync(IReadOnlyList<Metric> metrics, IReadOnlyList<RunClaim> claims, CancellationToken cancellationToken)
     {
         // Once queued, the write completes even if the caller goes away: the caller's follow-up
         // (cache invalidation, live publish) must not be skipped for rows that did commit.
-        var pending = new Pending(metrics, new TaskCompletionSource<IReadOnlyList<Metric>>(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current?.Context);
+        var pending = new Pending(metrics, claims, new TaskCompletionSource<IReadOnlyList<Metric>>(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current?.Context);
         if (!_queue.Writer.TryWrite(pending))
         {
-            return inner.WriteMetricsAsync(metrics, cancellationToken);
+            return inner.WriteMetricsAsync(metrics, claims, cancellationToken);
         }
 
         return pending.Done.Task;
     }
 
-    public Task<int> WriteSystemMetricsAsync(IReadOnlyList<SystemMetric> metrics, CancellationToken cancellationToken) =>
-        inner.WriteSystemMetricsAsync(metrics, cancellationToken);
+    public Task<int> WriteSystemMetricsAsync(IReadOnlyList<SystemMetric> metrics, IReadOnlyList<RunClaim> claims, CancellationToken cancellationToken) =>
+        inner.WriteSystemMetricsAsync(metrics, claims, cancellationToken);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // A few concurrent groups keep PostgreSQL busy while the next group forms.
@@ -85,7 +86,7 @@ internal sealed class GroupCommitWriter(MetricWriter inner) : BackgroundService,
         IReadOnlyList<Metric> inserted;
         try
         {
-            inserted = await inner.WriteMetricsAsync(group.SelectMany(p => p.Metrics).ToList(), CancellationToken.None);
+            inserted = await inner.WriteMetricsAsync(group.SelectMany(p => p.Metrics).ToList(), group.SelectMany(p => p.Claims).ToList(), CancellationToken.None);
         }
         catch (Exception)
         {
@@ -109,7 +110,7 @@ internal sealed class GroupCommitWriter(MetricWriter inner) : BackgroundService,
     {
         try
         {
-            pending.Done.SetResult(await inner.WriteMetricsAsync(pending.Metrics, CancellationToken.None));
+            pending.Done.SetResult(await inner.WriteMetricsAsync(pending.Metrics, pending.Claims, CancellationToken.None));
         }
         catch (Exception ex)
         {
@@ -117,5 +118,5 @@ internal sealed class GroupCommitWriter(MetricWriter inner) : BackgroundService,
         }
     }
 
-    private sealed record Pending(IReadOnlyList<Metric> Metrics, TaskCompletionSource<IReadOnlyList<Metric>> Done, ActivityContext? Trace);
+    private sealed record Pending(IReadOnlyList<Metric> Metrics, IReadOnlyList<RunClaim> Claims, TaskCompletionSource<IReadOnlyList<Metric>> Done, ActivityContext? Trace);
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Metrics.Application.Common.Abstractions;
+using Metrics.Application.Common.Exceptions;
+using Metrics.Application.Common.Models;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
 using Npgsql;
@@ -15,7 +17,7 @@ namespace Metrics.Infrastructure.Persistence;
 /// retries and in-batch repeats are skipped while the rest of the batch commits (or none of it
 /// does), whichever way the rows were staged.
 /// </summary>
-internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOptions> options) : IMetricWriter
+internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOptions> options, TimeProvider clock) : IMetricWriter
 {
     // Auto until the first write decides (then Copy or Insert).
     private volatile WriteMode _stageMode = options.Value.Mode;
@@ -44,8 +46,8 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOp
             new Column<SystemMetric, string?>("metadata", NpgsqlDbType.Jsonb, m => m.Metadata),
         ]);
 
-    public Task<IReadOnlyList<Metric>> WriteMetricsAsync(IReadOnlyList<Metric> metrics, CancellationToken cancellationToken) =>
-        WriteAsync(MetricsTarget, metrics, async (insert, ct) =>
+    public Task<IReadOnlyList<Metric>> WriteMetricsAsync(IReadOnlyList<Metric> metrics, IReadOnlyList<RunClaim> claims, CancellationToken cancellationToken) =>
+        WriteAsync(MetricsTarget, metrics, claims, async (insert, ct) =>
         {
             // Which points were new decides what is published live: a retry publishes nothing.
             var inserted = new HashSet<(Guid, string, long?, DateTime)>();
@@ -62,17 +64,22 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOp
                 : (IReadOnlyList<Metric>)metrics.Where(m => inserted.Remove((m.RunId, m.Name, m.Step, m.Time))).ToList();
         }, cancellationToken);
 
-    public Task<int> WriteSystemMetricsAsync(IReadOnlyList<SystemMetric> metrics, CancellationToken cancellationToken) =>
-        WriteAsync(SystemMetricsTarget, metrics, (insert, ct) => insert.ExecuteNonQueryAsync(ct), cancellationToken);
+    public Task<int> WriteSystemMetricsAsync(IReadOnlyList<SystemMetric> metrics, IReadOnlyList<RunClaim> claims, CancellationToken cancellationToken) =>
+        WriteAsync(SystemMetricsTarget, metrics, claims, (insert, ct) => insert.ExecuteNonQueryAsync(ct), cancellationToken);
 
     private async Task<TResult> WriteAsync<T, TResult>(
         BulkTarget<T> target,
         IReadOnlyList<T> rows,
+        IReadOnlyList<RunClaim> claims,
         Func<NpgsqlCommand, CancellationToken, Task<TResult>> insert,
         CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var claim in claims)
+        {
+            await ClaimAsync(connection, transaction, claim, cancellationToken);
+        }
 
         await using (var stage = new NpgsqlCommand(target.CreateStageSql, connection, transaction))
         {
@@ -114,6 +121,24 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOp
 
         await transaction.CommitAsync(cancellationToken);
         return result;
+    }
+
+    /// <summary>Claims the runs of a project-bound write in its transaction; throws (so nothing commits) when one is another project's.</summary>
+    private async Task ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RunClaim claim, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(RunProjects.ClaimSql, connection, transaction)
+        {
+            Parameters =
+            {
+                new() { Value = claim.Project, NpgsqlDbType = NpgsqlDbType.Text },
+                new() { Value = claim.RunIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = clock.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+            },
+        };
+        if (await command.ExecuteScalarAsync(cancellationToken) is Guid foreign)
+        {
+            throw new ForbiddenException($"This API key is bound to project '{claim.Project}'; run {foreign} is not in it. Nothing was written.");
+        }
     }
 
     // On the connection already held: such servers may allow a single connection. PGlite cannot

@@ -12,6 +12,9 @@ public interface IApiKeyStore
 
     Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken);
 
+    /// <summary>Of these ids, the keys that exist and are not revoked; read from the database, never remembered.</summary>
+    Task<IReadOnlySet<Guid>> FindActiveAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);
+
     /// <summary>Marks the key revoked at <paramref name="at"/> (once); false when there is no such key.</summary>
     Task<bool> RevokeAsync(Guid id, DateTime at, CancellationToken cancellationToken);
 }

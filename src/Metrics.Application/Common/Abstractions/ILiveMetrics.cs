@@ -18,3 +18,10 @@ public interface ILiveMetricDelivery
 {
     void Deliver(LiveMetricBatch batch);
 }
+
+/// <summary>The live connections of this instance, as far as keys are concerned.</summary>
+public interface ILiveKeyAccess
+{
+    /// <summary>The key was revoked: its open live connections end and their further messages are refused.</summary>
+    void EndConnectionsOf(Guid keyId);
+}

@@ -5,7 +5,8 @@ public interface IRunProjects
 {
     /// <summary>
     /// Of <paramref name="runIds"/>, those not in <paramref name="project"/>. With
-    /// <paramref name="claim"/>, runs that belong to no project and hold no points yet join it first.
+    /// <paramref name="claimable"/> (a write), runs that belong to no project and hold no points yet
+    /// are not counted: the write claims them in its own transaction (<see cref="Models.RunClaim"/>).
     /// </summary>
-    Task<IReadOnlyList<Guid>> ForeignRunsAsync(IReadOnlyCollection<Guid> runIds, string project, bool claim, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Guid>> ForeignRunsAsync(IReadOnlyCollection<Guid> runIds, string project, bool claimable, CancellationToken cancellationToken);
 }

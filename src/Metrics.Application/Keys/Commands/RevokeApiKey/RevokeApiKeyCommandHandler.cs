@@ -4,7 +4,7 @@ using Metrics.Application.Common.Exceptions;
 
 namespace Metrics.Application.Keys.Commands.RevokeApiKey;
 
-internal sealed class RevokeApiKeyCommandHandler(IApiKeyStore store, TimeProvider clock) : ICommandHandler<RevokeApiKeyCommand>
+internal sealed class RevokeApiKeyCommandHandler(IApiKeyStore store, ILiveKeyAccess live, TimeProvider clock) : ICommandHandler<RevokeApiKeyCommand>
 {
     public async ValueTask<Unit> Handle(RevokeApiKeyCommand command, CancellationToken cancellationToken)
     {
@@ -13,6 +13,8 @@ internal sealed class RevokeApiKeyCommandHandler(IApiKeyStore store, TimeProvide
             throw new NotFoundException($"There is no API key {command.Id}.");
         }
 
+        // At once here; other instances notice within LiveKeyWatch's interval.
+        live.EndConnectionsOf(command.Id);
         return Unit.Value;
     }
 }

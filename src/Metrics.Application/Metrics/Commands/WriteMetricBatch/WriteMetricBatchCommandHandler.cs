@@ -8,7 +8,8 @@ using Metrics.Domain.Metrics;
 
 namespace Metrics.Application.Metrics.Commands.WriteMetricBatch;
 
-internal sealed class WriteMetricBatchCommandHandler(IMetricWriter writer, IQueryCache cache, ILiveMetricPublisher live, TimeProvider clock, ServiceMetrics telemetry)
+internal sealed class WriteMetricBatchCommandHandler(
+    IMetricWriter writer, IQueryCache cache, ILiveMetricPublisher live, ICaller caller, TimeProvider clock, ServiceMetrics telemetry)
     : ICommandHandler<WriteMetricBatchCommand, BatchWriteResult>
 {
     public async ValueTask<BatchWriteResult> Handle(WriteMetricBatchCommand command, CancellationToken cancellationToken)
@@ -29,7 +30,7 @@ internal sealed class WriteMetricBatchCommandHandler(IMetricWriter writer, IQuer
         }
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var inserted = await writer.WriteMetricsAsync(metrics, cancellationToken);
+        var inserted = await writer.WriteMetricsAsync(metrics, RunClaim.For(caller.Project, metrics.Select(m => m.RunId)), cancellationToken);
         telemetry.RecordStage("database", started);
         if (inserted.Count > 0)
         {

@@ -7,7 +7,7 @@ using Metrics.Domain.SystemMetrics;
 
 namespace Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 
-internal sealed class WriteSystemMetricBatchCommandHandler(IMetricWriter writer, IQueryCache cache, TimeProvider clock)
+internal sealed class WriteSystemMetricBatchCommandHandler(IMetricWriter writer, IQueryCache cache, ICaller caller, TimeProvider clock)
     : ICommandHandler<WriteSystemMetricBatchCommand, BatchWriteResult>
 {
     public async ValueTask<BatchWriteResult> Handle(WriteSystemMetricBatchCommand command, CancellationToken cancellationToken)
@@ -22,7 +22,7 @@ internal sealed class WriteSystemMetricBatchCommandHandler(IMetricWriter writer,
             metrics[i] = SystemMetric.Create(input.RunId!.Value, type, input.Value!.Value, input.Time ?? now, MetadataRules.ToStored(input.Metadata));
         }
 
-        var inserted = await writer.WriteSystemMetricsAsync(metrics, cancellationToken);
+        var inserted = await writer.WriteSystemMetricsAsync(metrics, RunClaim.For(caller.Project, metrics.Select(m => m.RunId)), cancellationToken);
         if (inserted > 0)
         {
             var tags = metrics.Select(m => CacheTags.RunSystemMetrics(m.RunId)).ToHashSet(StringComparer.Ordinal);

@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using Metrics.Api.Security;
+using Metrics.Application.Common.Abstractions;
+
+namespace Metrics.Api.Live;
+
+/// <summary>
+/// Every open live connection of this instance (hub, over any transport, and raw WebSocket) with
+/// the key it was opened with. Bounds them per key (LIVE_CONNECTIONS_PER_KEY), and ends a revoked
+/// key's connections: at once on the instance that revoked it, through <see cref="LiveKeyWatch"/>
+/// on the others.
+/// </summary>
+internal sealed class LiveConnections(RateLimitOptions limits) : ILiveKeyAccess
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, HashSet<ILiveConnection>> _byKey = new(StringComparer.Ordinal);
+
+    // Revoked keys this instance has ended connections of: their messages in flight are refused.
+    private readonly ConcurrentDictionary<string, byte> _revoked = new(StringComparer.Ordinal);
+
+    public int Limit => limits.LiveConnectionsPerKey;
+
+    /// <summary>Whether a new connection of this key would be over its limit.</summary>
+    public bool IsFull(string? keyId)
+    {
+        if (keyId is null || Limit <= 0)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            return _byKey.TryGetValue(keyId, out var open) && open.Count >= Limit;
+        }
+    }
+
+    /// <returns>False (nothing registered) when the key has <see cref="Limit"/> open connections, or was revoked.</returns>
+    public bool TryOpen(ILiveConnection connection)
+    {
+        if (connection.KeyId is not { } keyId)
+        {
+            return true;
+        }
+
+        if (IsRevoked(keyId))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (!_byKey.TryGetValue(keyId, out var open))
+            {
+                _byKey[keyId] = open = new HashSet<ILiveConnection>(ReferenceEqualityComparer.Instance);
+            }
+
+            if (Limit > 0 && open.Count >= Limit)
+            {
+                return false;
+            }
+
+            open.Add(connection);
+            return true;
+        }
+    }
+
+    public void Close(ILiveConnection connection)
+    {
+        if (connection.KeyId is not { } keyId)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_byKey.TryGetValue(keyId, out var open) && open.Remove(connection) && open.Count == 0)
+            {
+                _byKey.Remove(keyId);
+            }
+        }
+    }
+
+    /// <summary>The keys that have open connections here.</summary>
+    public IReadOnlyList<string> KeyIds()
+    {
+        lock (_gate)
+        {
+            return [.. _byKey.Keys];
+        }
+    }
+
+    public bool IsRevoked(string? keyId) => keyId is not null && _revoked.ContainsKey(keyId);
+
+    public void EndConnectionsOf(Guid keyId) => EndKey(keyId.ToString());
+
+    /// <summary>The key was revoked: its connections are ended and its messages refused from now on.</summary>
+    public void EndKey(string keyId)
+    {
+        _revoked[keyId] = 0;
+        List<ILiveConnection> ending;
+        lock (_gate)
+        {
+            ending = _byKey.Remove(keyId, out var open) ? [.. open] : [];
+        }
+
+        foreach (var connection in ending)
+        {
+            connection.Abort();
+        }
+    }
+}
+
+internal static class LiveAdmission
+{
+    /// <summary>
+    /// A key at its limit of open live connections gets 429 when it tries to open another, whatever
+    /// the transport (negotiate comes first for long polling and server-sent events).
+    /// </summary>
+    public static IApplicationBuilder UseLiveAdmission(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            var connections = context.RequestServices.GetRequiredService<LiveConnections>();
+            if (LiveRoutes.OpensConnection(context.Request) && connections.IsFull(ApiKeyAuthenticationHandler.KeyIdOf(context.User)))
+            {
+                await RateLimits.RefuseAsync(context, "live-connections", 5,
+                    $"This API key has {connections.Limit} open live connections (LIVE_CONNECTIONS_PER_KEY); close one, or retry after Retry-After seconds.");
+                return;
+            }
+
+            await next(context);
+        });
+}
