@@ -113,14 +113,22 @@ internal sealed class LiveConnections(RateLimitOptions limits) : ILiveKeyAccess
 internal static class LiveAdmission
 {
     /// <summary>
-    /// A key at its limit of open live connections gets 429 when it tries to open another, whatever
+    /// A key this instance knows to be revoked gets 401 on every live request, even while its lookup
+    /// is still remembered. A key at its limit of open live connections gets 429 when it tries to open another, whatever
     /// the transport (negotiate comes first for long polling and server-sent events).
     /// </summary>
     public static IApplicationBuilder UseLiveAdmission(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
         {
             var connections = context.RequestServices.GetRequiredService<LiveConnections>();
-            if (LiveRoutes.OpensConnection(context.Request) && connections.IsFull(ApiKeyAuthenticationHandler.KeyIdOf(context.User)))
+            var key = ApiKeyAuthenticationHandler.KeyIdOf(context.User);
+            if (LiveRoutes.IsLive(context.Request.Path) && connections.IsRevoked(key))
+            {
+                await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "The API key is unknown or revoked.").ExecuteAsync(context);
+                return;
+            }
+
+            if (LiveRoutes.OpensConnection(context.Request) && connections.IsFull(key))
             {
                 await RateLimits.RefuseAsync(context, "live-connections", 5,
                     $"This API key has {connections.Limit} open live connections (LIVE_CONNECTIONS_PER_KEY); close one, or retry after Retry-After seconds.");
