@@ -20,7 +20,11 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 
 builder.WebHost.UseUrls(config["urls"] is { Length: > 0 } urls ? urls : $"http://0.0.0.0:{config.GetValue("PORT", 8001)}");
 
 builder.Services
-    .AddApplication(ingest => ingest.MaxBatchSize = config.GetValue("BATCH_SIZE", 1000))
+    .AddApplication(ingest =>
+    {
+        ingest.MaxBatchSize = config.GetValue("BATCH_SIZE", 1000);
+        ingest.FutureAllowance = TimeSpan.FromHours(config.GetValue("MAX_FUTURE_HOURS", 24));
+    })
     .AddInfrastructure(config)
     .AddApi(config, builder.Environment);
 

@@ -17,7 +17,7 @@ public sealed class WriteMetricBatchValidatorTests
 {
     private static readonly Guid Run = Guid.NewGuid();
 
-    private readonly WriteMetricBatchCommandValidator _validator = new(Options.Create(new IngestOptions { MaxBatchSize = 5 }));
+    private readonly WriteMetricBatchCommandValidator _validator = new(Options.Create(new IngestOptions { MaxBatchSize = 5 }), new FakeTimeProvider(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero)));
 
     static WriteMetricBatchValidatorTests() => ValidationConventions.Apply();
 

@@ -31,7 +31,8 @@ public sealed class MetricsController(ISender sender) : ControllerBase
 
     /// <summary>
     /// One metric across several runs (<c>run_ids=a,b,…</c>, up to 100), for comparison charts:
-    /// up to <c>limit</c> points per run, with the usual time/step filters and order.
+    /// up to <c>limit</c> points per run (at most 50,000 points per response), with the usual
+    /// time/step filters and order. Counts as an expensive read.
     /// </summary>
     [HttpGet("{metric_name}", Name = "GetMetricAcrossRuns")]
     [Authorize(Policy = ApiScopes.Read)]

@@ -41,9 +41,11 @@ public sealed class RunsController(ISender sender) : ControllerBase
 
     /// <summary>
     /// A run's metrics, newest first unless order=asc. <c>metric_names=loss,acc</c> reads several
-    /// series at once, up to <c>limit</c> points each, grouped in the order named.
+    /// series at once, up to <c>limit</c> points each, grouped in the order named (at most 50,000
+    /// points per response). Counts as an expensive read.
     /// </summary>
     [HttpGet("metrics", Name = "GetRunMetrics")]
+    [EnableRateLimiting(RateLimitOptions.ExpensiveReads)]
     [ProducesResponseType<RunMetricsResponse>(StatusCodes.Status200OK)]
     public async Task<RunMetricsResponse> GetRunMetrics(
         [FromRoute(Name = "run_id")] Guid runId,

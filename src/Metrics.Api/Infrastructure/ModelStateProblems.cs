@@ -52,15 +52,23 @@ internal static partial class ModelStateProblems
 
         // The factory adds type and traceId, as for every other problem this service writes.
         var problem = context.HttpContext.RequestServices.GetRequiredService<ProblemDetailsFactory>()
-            .CreateValidationProblemDetails(context.HttpContext, renamed, StatusCodes.Status400BadRequest, "The request is invalid; nothing was written.");
+            .CreateValidationProblemDetails(context.HttpContext, renamed, StatusCodes.Status400BadRequest, Title(context.HttpContext.Request));
         return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
     }
+
+    /// <summary>Only a write can say that nothing was written.</summary>
+    public static string Title(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) ? "The request is invalid." : "The request is invalid; nothing was written.";
 
     // System.Text.Json names the CLR type it failed to build; clients need the field, not our types.
     private static string Describe(string message) =>
         string.IsNullOrEmpty(message)
             ? "The value is invalid."
-            : ConvertedTo().Replace(message, "has the wrong type or format for this field.");
+            : NotValidFor().Replace(ConvertedTo().Replace(message, "has the wrong type or format for this field."), "is not valid here.");
+
+    // MVC's binder names the C# property ("is not valid for Limit"); the key already names the parameter.
+    [GeneratedRegex(@"is not valid for [^ ]+\.$")]
+    private static partial Regex NotValidFor();
 
     [GeneratedRegex(@"could not be converted to [^ ]+\.")]
     private static partial Regex ConvertedTo();

@@ -28,7 +28,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                     .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray(), StringComparer.Ordinal))
             {
                 Status = StatusCodes.Status400BadRequest,
-                Title = "The request is invalid; nothing was written.",
+                Title = ModelStateProblems.Title(httpContext.Request),
             },
             NotFoundException nf => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = nf.Message },
             ForbiddenException f => new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Forbidden", Detail = f.Message },
@@ -39,6 +39,14 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                     ? $"Request bodies are limited to {ApiLimits.MaxRequestBodyBytes} bytes; send smaller batches."
                     : bad.Message,
+            },
+            // A data error of PostgreSQL's (class 22: a value out of range, an escape jsonb refuses) on
+            // something validation let through: still the client's input, and nothing was written.
+            _ when DataError(exception) is { } data => new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = ModelStateProblems.Title(httpContext.Request),
+                Detail = $"A value in the request cannot be stored or compared: {data.MessageText}",
             },
             _ when IsDatabaseUnavailable(exception) => new ProblemDetails
             {
@@ -76,6 +84,19 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             ProblemDetails = problem,
             Exception = exception,
         });
+    }
+
+    private static Npgsql.PostgresException? DataError(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.PostgresException { SqlState: var state } postgres && state.StartsWith("22", StringComparison.Ordinal))
+            {
+                return postgres;
+            }
+        }
+
+        return null;
     }
 
     private static bool IsDatabaseUnavailable(Exception exception)

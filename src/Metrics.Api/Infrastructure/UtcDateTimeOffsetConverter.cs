@@ -8,7 +8,7 @@ namespace Metrics.Api.Infrastructure;
 /// RFC 3339 / ISO 8601 times; one without an offset is UTC (System.Text.Json would take it as
 /// the server's local time). Always yields an offset of zero.
 /// </summary>
-internal sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
+internal sealed partial class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
 {
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -25,5 +25,14 @@ internal sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
         writer.WriteStringValue(value.UtcDateTime);
 
     public static DateTimeOffset Parse(string text) =>
-        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUniversalTime();
+        DateTimeOffset.Parse(TruncateFraction(text), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUniversalTime();
+
+    /// <summary>
+    /// One rule for every time the service reads: digits past the 7th fractional one are cut, not
+    /// rounded (.NET would round them), so an instant keeps its microsecond however it is written.
+    /// </summary>
+    public static string TruncateFraction(string text) => LongFraction().Replace(text, "$1");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(\.\d{7})\d+")]
+    private static partial System.Text.RegularExpressions.Regex LongFraction();
 }

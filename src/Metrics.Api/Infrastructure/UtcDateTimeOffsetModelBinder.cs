@@ -19,7 +19,7 @@ internal sealed partial class UtcDateTimeOffsetModelBinder : IModelBinder
             return Task.CompletedTask;
         }
 
-        value = SpaceOffset().Replace(value, "+$1");
+        value = UtcDateTimeOffsetConverter.TruncateFraction(SpaceOffset().Replace(value, "+$1"));
         if (Rfc3339().IsMatch(value) &&
             DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
         {
@@ -38,7 +38,7 @@ internal sealed partial class UtcDateTimeOffsetModelBinder : IModelBinder
     [GeneratedRegex(@" (\d{2}:\d{2})$")]
     private static partial Regex SpaceOffset();
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?([Zz]|[+-]\d{2}:\d{2})?)?$")]
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})?)?$")]
     private static partial Regex Rfc3339();
 }
 

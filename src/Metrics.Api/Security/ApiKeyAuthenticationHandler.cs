@@ -18,7 +18,8 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptions<AuthOptions> auth) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IOptions<AuthOptions> auth,
+    UnknownKeyThrottle unknownKeys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string ScopeClaim = "scope";
@@ -39,9 +40,18 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        // Each unknown key costs a lookup: an address that sends many is held off for a moment.
+        var address = Context.Connection.RemoteIpAddress?.ToString() ?? string.Empty;
+        if (unknownKeys.IsHeldOff(address))
+        {
+            Context.Items[typeof(UnknownKeyThrottle)] = true;
+            return AuthenticateResult.Fail("Too many unknown API keys from this address.");
+        }
+
         var sender = Context.RequestServices.GetRequiredService<ISender>();
         if (await sender.Send(new AuthenticateApiKeyQuery(presented), Context.RequestAborted) is not { } key)
         {
+            unknownKeys.Count(address);
             return AuthenticateResult.Fail("The API key is unknown or revoked.");
         }
 
@@ -57,6 +67,13 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.ContainsKey(typeof(UnknownKeyThrottle)))
+        {
+            await RateLimits.RefuseAsync(Context, "unknown-keys", 1,
+                $"This address sent more than {UnknownKeyThrottle.PerSecond} unknown API keys per second; retry after Retry-After seconds.");
+            return;
+        }
+
         Response.Headers.WWWAuthenticate = "Bearer";
         var detail = PresentedKey() is { Length: > 0 }
             ? "The API key is unknown or revoked."
@@ -93,4 +110,26 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     /// <summary>The key's id: what per-key limits and idempotency records are kept under; null without a key.</summary>
     public static string? KeyIdOf(ClaimsPrincipal user) => user.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+}
+
+/// <summary>Unknown keys per client address: a token bucket of <see cref="PerSecond"/>/s (bursts of five times that).</summary>
+internal sealed class UnknownKeyThrottle : IDisposable
+{
+    public const int PerSecond = 10;
+
+    private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _limiter =
+        System.Threading.RateLimiting.PartitionedRateLimiter.Create<string, string>(address =>
+            System.Threading.RateLimiting.RateLimitPartition.GetTokenBucketLimiter(address, _ => new System.Threading.RateLimiting.TokenBucketRateLimiterOptions
+            {
+                TokenLimit = 5 * PerSecond,
+                TokensPerPeriod = PerSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                AutoReplenishment = true,
+            }));
+
+    public bool IsHeldOff(string address) => _limiter.GetStatistics(address)?.CurrentAvailablePermits <= 0;
+
+    public void Count(string address) => _limiter.AttemptAcquire(address).Dispose();
+
+    public void Dispose() => _limiter.Dispose();
 }

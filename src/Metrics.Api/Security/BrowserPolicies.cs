@@ -15,8 +15,14 @@ internal static class BrowserPolicies
     public const string CorsPolicy = "configured-origins";
 
     private const string DashboardCsp =
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; "
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
         + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+    // The API reference shares the dashboard's origin (and so its stored key): no framing, no
+    // connections elsewhere. Scalar's page configures itself with inline script and styles.
+    private const string ReferenceCsp =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+        + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     public static IServiceCollection AddBrowserPolicies(this IServiceCollection services, IConfiguration configuration)
     {
@@ -41,6 +47,12 @@ internal static class BrowserPolicies
         {
             context.Response.Headers.XContentTypeOptions = "nosniff";
             context.Response.Headers["Referrer-Policy"] = "no-referrer";
+            if (context.Request.Path.StartsWithSegments("/scalar"))
+            {
+                context.Response.Headers.ContentSecurityPolicy = ReferenceCsp;
+                context.Response.Headers.XFrameOptions = "DENY";
+            }
+
             if (LiveRoutes.IsLive(context.Request.Path) && context.Request.Headers.Origin is { Count: > 0 } origin
                 && !context.RequestServices.GetRequiredService<AllowedOrigins>().Allows(origin, context.Request))
             {

@@ -33,7 +33,7 @@ internal static class KeyCommands
                 case ["list"]:
                     foreach (var key in (await sender.Send(new ListApiKeysQuery())).Keys)
                     {
-                        await output.WriteLineAsync($"{key.Id}  {key.Name}  {string.Join(",", key.Scopes)}  {key.Project ?? "-"}  created {key.CreatedAt:O}{(key.RevokedAt is { } r ? $"  revoked {r:O}" : string.Empty)}");
+                        await output.WriteLineAsync($"{key.Id}  {Shown(key.Name)}  {string.Join(",", key.Scopes)}  {key.Project ?? "-"}  created {key.CreatedAt:O}{(key.RevokedAt is { } r ? $"  revoked {r:O}" : string.Empty)}");
                     }
 
                     return 0;
@@ -73,4 +73,10 @@ internal static class KeyCommands
 
         return options;
     }
+
+    /// <summary>A name as one line: characters that could fake lines or hide text (kept by keys made before names were checked) as \uXXXX.</summary>
+    private static string Shown(string name) =>
+        string.Concat(name.Select(c => char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
+            or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
+            ? $"\\u{(int)c:x4}" : c.ToString()));
 }

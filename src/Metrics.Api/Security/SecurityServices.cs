@@ -12,6 +12,7 @@ internal static class SecurityServices
         services.Configure<AuthOptions>(o => o.Mode = mode);
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddSingleton<UnknownKeyThrottle>();
         services.AddHttpContextAccessor();
         services.AddScoped<RequestCaller>();
         services.AddScoped<Metrics.Application.Common.Abstractions.ICaller>(sp => sp.GetRequiredService<RequestCaller>());

@@ -23,6 +23,11 @@ internal static class ValidationRules
         rule.NotNull().WithMessage("'run_id' is required.")
             .NotEqual(Guid.Empty).WithMessage("'run_id' must not be the nil UUID.");
 
+    /// <summary>A point's time: from 1970-01-01 to now plus the allowance; none means now.</summary>
+    public static IRuleBuilderOptions<T, DateTimeOffset?> ValidPointTime<T>(this IRuleBuilder<T, DateTimeOffset?> rule, TimeProvider clock, TimeSpan futureAllowance) =>
+        rule.Must(t => t is not { } time || (time.UtcDateTime >= MetricRules.EarliestTime && time <= clock.GetUtcNow() + futureAllowance))
+            .WithMessage($"'time' must lie between 1970-01-01T00:00:00Z and {futureAllowance.TotalHours:0.##} hours from now (MAX_FUTURE_HOURS).");
+
     public static IRuleBuilderOptions<T, JsonElement?> ValidMetadata<T>(this IRuleBuilder<T, JsonElement?> rule) =>
         rule.Must(MetadataRules.IsValid).WithMessage(MetadataRules.Message);
 }

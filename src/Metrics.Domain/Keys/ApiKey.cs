@@ -8,6 +8,16 @@ public sealed class ApiKey
 {
     public const int MaxNameLength = 100;
 
+    /// <summary>
+    /// A name is shown in listings and the dashboard: no control, format (bidi overrides, zero-width)
+    /// or line-separator characters that could fake lines or disguise it, and no edge spaces.
+    /// </summary>
+    public static bool IsValidName(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= MaxNameLength && name.Trim() == name
+        && name.All(c => char.GetUnicodeCategory(c) is not (System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
+            or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
+            or System.Globalization.UnicodeCategory.Surrogate or System.Globalization.UnicodeCategory.OtherNotAssigned));
+
     private ApiKey()
     {
     }

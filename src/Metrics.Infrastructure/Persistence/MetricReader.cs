@@ -136,7 +136,7 @@ internal sealed class MetricReader(MetricsDbContext db, AggregateCatalog aggrega
         }
 
         var bounds = await db.Database.SqlQuery<StepBounds>($"""
-            SELECT coalesce({minStep}, min(step)) AS "Lo", coalesce({maxStep}, max(step)) AS "Hi"
+            SELECT greatest({minStep}, min(step)) AS "Lo", least({maxStep}, max(step)) AS "Hi"
             FROM metrics WHERE run_id = {runId} AND metric_name = {metricName} AND step IS NOT NULL
             """).SingleAsync(cancellationToken);
         if (bounds.Lo is not { } lo || bounds.Hi is not { } hi || hi < lo)
@@ -144,6 +144,8 @@ internal sealed class MetricReader(MetricsDbContext db, AggregateCatalog aggrega
             return new DownsampledSeries(0, [], null, null);
         }
 
+        // The range is cut to the steps the series holds (greatest/least skip NULL): buckets never span
+        // empty steps, and block arithmetic near long.MaxValue cannot overflow.
         // Long ranges read block rollups (plus the raw points of partly covered edge blocks); short
         // ranges read the raw points.
         var buckets = RollupLevel.Choose(lo, hi, points) is { } level

@@ -6,7 +6,7 @@ namespace Metrics.Api.IntegrationTests.Support;
 public sealed class Db(NpgsqlDataSource dataSource)
 {
     /// <summary>The PostgreSQL 15 test database, on its own connections.</summary>
-    public static Db Postgres { get; } = new(NpgsqlDataSource.Create(TestEnvironment.DatabaseConnectionString));
+    public static Db Postgres { get; } = new(new NpgsqlDataSourceBuilder(TestEnvironment.DatabaseConnectionString) { Name = "tests" }.Build());
 
     public async Task<long> CountMetricsAsync(Guid run) =>
         await ScalarAsync<long>("SELECT count(*) FROM metrics WHERE run_id = @run", run);

@@ -8,6 +8,11 @@ internal sealed class CachingBehaviour<TMessage, TResponse>(IQueryCache cache, T
 {
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
+        if (!message.IsCacheable)
+        {
+            return await next(message, cancellationToken);
+        }
+
         // A miss is a call of the factory; anything else was served from the cache.
         var missed = false;
         var response = await cache.GetOrCreateAsync(message.CacheKey, message.CacheTags, ct => { missed = true; return next(message, ct); }, cancellationToken);

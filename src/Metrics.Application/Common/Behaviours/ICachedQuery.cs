@@ -8,6 +8,9 @@ public interface ICachedQuery
 
     /// <summary>The data the answer depends on; a write to any of it invalidates the entry.</summary>
     IReadOnlyList<string> CacheTags { get; }
+
+    /// <summary>False for answers too large to keep: they are read from storage every time.</summary>
+    bool IsCacheable => true;
 }
 
 /// <summary>Tag names shared by the queries that read data and the commands that change it.</summary>

@@ -26,6 +26,18 @@ public static class RangeQuery
     public const int DefaultLimit = 1000;
     public const int MaxLimit = 10_000;
 
+    /// <summary>
+    /// The most points one response may hold, over all its series ('limit' applies per series):
+    /// about 6 MB of JSON. Reads that could return more are refused (400) rather than cut.
+    /// </summary>
+    public const int MaxPointsPerResponse = 50_000;
+
+    /// <summary>Answers that may hold more points than this are not cached (each would be megabytes in Redis).</summary>
+    public const int MaxCachedPoints = 10_000;
+
+    public static string TooManyPointsMessage(string list) =>
+        $"'{list}' × 'limit' may ask for at most {MaxPointsPerResponse:N0} points per response; lower 'limit' or name fewer.";
+
     public static PointRange ToPointRange(this IRangeQuery query) => new(
         query.Limit,
         query.StartTime is { } start ? DomainTime.Normalize(start) : null,

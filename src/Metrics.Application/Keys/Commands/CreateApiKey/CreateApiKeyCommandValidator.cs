@@ -7,7 +7,8 @@ internal sealed partial class CreateApiKeyCommandValidator : AbstractValidator<C
 {
     public CreateApiKeyCommandValidator()
     {
-        RuleFor(c => c.Name).NotEmpty().MaximumLength(ApiKey.MaxNameLength);
+        RuleFor(c => c.Name).Must(ApiKey.IsValidName)
+            .WithMessage($"'name' must be 1–{ApiKey.MaxNameLength} printable characters without control, format or line-separator characters or edge spaces.");
         RuleFor(c => c.Scopes).NotEmpty().WithMessage("'scopes' must name at least one of: " + string.Join(", ", ApiScopes.All) + ".");
         RuleForEach(c => c.Scopes)
             .Must(ApiScopes.IsKnown)

@@ -8,7 +8,7 @@ namespace Metrics.Application.Metrics.Commands.WriteMetricBatch;
 
 internal sealed class WriteMetricBatchCommandValidator : AbstractValidator<WriteMetricBatchCommand>
 {
-    public WriteMetricBatchCommandValidator(IOptions<IngestOptions> options)
+    public WriteMetricBatchCommandValidator(IOptions<IngestOptions> options, TimeProvider clock)
     {
         RuleFor(c => c.Metrics).ValidBatch(options.Value.MaxBatchSize);
 
@@ -22,6 +22,7 @@ internal sealed class WriteMetricBatchCommandValidator : AbstractValidator<Write
                     .Must(MetricRules.IsValidStep).WithMessage("'step' must not be negative.");
                 item.RuleFor(m => m!.Value)
                     .NotNull().WithMessage("'value' is required (NaN and Infinity are written as the strings \"NaN\", \"Infinity\", \"-Infinity\").");
+                item.RuleFor(m => m!.Time).ValidPointTime(clock, options.Value.FutureAllowance);
                 item.RuleFor(m => m!.Metadata).ValidMetadata();
             })
             .When(c => c.Metrics is not null);

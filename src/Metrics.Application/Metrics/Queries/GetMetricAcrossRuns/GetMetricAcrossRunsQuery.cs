@@ -19,6 +19,11 @@ public sealed record GetMetricAcrossRunsQuery(
 
     public const int MaxRuns = 100;
 
+    /// <summary>The most points this read may return (limit per run).</summary>
+    public long MaxPoints => (long)Limit * RunIds.Count;
+
+    bool ICachedQuery.IsCacheable => MaxPoints <= RangeQuery.MaxCachedPoints;
+
     public string CacheKey => $"across-runs:{MetricName}:{string.Join(',', RunIds.Select(r => r.ToString("N")))}:{this.ToCacheKey()}";
 
     public IReadOnlyList<string> CacheTags => RunIds.Select(r => Common.Behaviours.CacheTags.Metric(r, MetricName)).ToList();

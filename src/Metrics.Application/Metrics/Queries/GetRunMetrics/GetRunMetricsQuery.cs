@@ -24,6 +24,11 @@ public sealed record GetRunMetricsQuery(
 
     public const int MaxMetricNames = 50;
 
+    /// <summary>The most points this read may return (limit per series).</summary>
+    public long MaxPoints => (long)Limit * (MetricNames?.Count is > 0 and var n ? n : 1);
+
+    bool ICachedQuery.IsCacheable => MaxPoints <= RangeQuery.MaxCachedPoints;
+
     public string CacheKey =>
         $"run-metrics:{RunId:N}:{MetricName}:{(MetricNames is null ? null : string.Join('\n', MetricNames))}:{this.ToCacheKey()}";
 

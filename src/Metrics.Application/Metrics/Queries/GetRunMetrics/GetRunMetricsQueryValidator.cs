@@ -20,6 +20,8 @@ internal sealed class GetRunMetricsQueryValidator : AbstractValidator<GetRunMetr
             .WithMessage(ValidationRules.MetricNameMessage)
             .Must((q, _) => q.MetricName is null)
             .WithMessage("Give either 'metric_name' or 'metric_names', not both.")
+            .Must((q, _) => q.MaxPoints <= RangeQuery.MaxPointsPerResponse)
+            .WithMessage(RangeQuery.TooManyPointsMessage("metric_names"))
             .When(q => q.MetricNames is not null);
     }
 }

@@ -2,11 +2,18 @@ using Mediator;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Models;
 using Metrics.Domain.Common;
+using Metrics.Domain.Metrics;
 
 namespace Metrics.Application.Metrics.Queries.GetTimeBucketedMetric;
 
 internal sealed class GetTimeBucketedMetricQueryHandler(IMetricReader reader) : IQueryHandler<GetTimeBucketedMetricQuery, TimeBucketedMetricResponse>
 {
+    private static readonly DateTime LatestTime = new(9000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
+
+    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
     public async ValueTask<TimeBucketedMetricResponse> Handle(GetTimeBucketedMetricQuery query, CancellationToken cancellationToken)
     {
         // The series' time range comes from its summary (one row), so an open range costs nothing extra.
@@ -17,8 +24,10 @@ internal sealed class GetTimeBucketedMetricQueryHandler(IMetricReader reader) : 
             return empty;
         }
 
-        var from = query.StartTime is { } start ? DomainTime.Normalize(start) : stats.FirstTime;
-        var to = query.EndTime is { } end ? DomainTime.Normalize(end) : stats.LastTime;
+        // Cut to the times points may have (MetricRules.EarliestTime on), so bucket edges stay far from
+        // DateTime's ends; an old -infinity time reads back as DateTime.MinValue and is cut too.
+        var from = Max(query.StartTime is { } start ? DomainTime.Normalize(start) : stats.FirstTime, MetricRules.EarliestTime);
+        var to = Min(query.EndTime is { } end ? DomainTime.Normalize(end) : stats.LastTime, LatestTime);
         if (to < from)
         {
             return empty; // an open end before an explicit start: nothing in range

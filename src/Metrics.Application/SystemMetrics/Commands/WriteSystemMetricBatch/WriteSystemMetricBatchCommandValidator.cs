@@ -10,7 +10,7 @@ internal sealed class WriteSystemMetricBatchCommandValidator : AbstractValidator
 {
     public static readonly string TypeMessage = $"'metric_type' must be one of: {string.Join(", ", SystemMetricTypes.Names)}.";
 
-    public WriteSystemMetricBatchCommandValidator(IOptions<IngestOptions> options)
+    public WriteSystemMetricBatchCommandValidator(IOptions<IngestOptions> options, TimeProvider clock)
     {
         RuleFor(c => c.Metrics).ValidBatch(options.Value.MaxBatchSize);
 
@@ -23,6 +23,7 @@ internal sealed class WriteSystemMetricBatchCommandValidator : AbstractValidator
                     .Must(t => SystemMetricTypes.TryParse(t, out _)).WithMessage(TypeMessage);
                 item.RuleFor(m => m!.Value)
                     .NotNull().WithMessage("'value' is required.");
+                item.RuleFor(m => m!.Time).ValidPointTime(clock, options.Value.FutureAllowance);
                 item.RuleFor(m => m!.Metadata).ValidMetadata();
             })
             .When(c => c.Metrics is not null);
