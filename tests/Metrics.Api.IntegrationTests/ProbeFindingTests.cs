@@ -107,7 +107,8 @@ public sealed class ProbeFindingTests(ApiFixture fixture)
     [InlineData("2025-06-03T12:00:01Z")] // two days past the tests' clock (2025-06-01T12:00Z)
     public async Task Point_times_outside_1970_to_a_day_from_now_are_refused(string time)
     {
-        var problem = await (await _api.PostAsync("/api/v1/metrics/batch", Batch(Point(Guid.NewGuid(), "loss", 1, 0.5, time))))
+        await using var api = new ApiFactory(settings: new Dictionary<string, string> { ["MAX_FUTURE_HOURS"] = "24" });
+        var problem = await (await api.CreateClient().PostAsync("/api/v1/metrics/batch", Batch(Point(Guid.NewGuid(), "loss", 1, 0.5, time))))
             .ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         problem["errors"]!["metrics[0].time"]!.ToJsonString().Should().Contain("1970-01-01");
     }

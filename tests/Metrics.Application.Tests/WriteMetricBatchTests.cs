@@ -95,15 +95,15 @@ public sealed class WriteMetricBatchHandlerTests
 
     private void WriterStoresAll() =>
         _writer.Setup(w => w.WriteMetricsAsync(It.IsAny<IReadOnlyList<Metric>>(), It.IsAny<IReadOnlyList<RunClaim>>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((IReadOnlyList<Metric> m, CancellationToken _) => m);
+            .ReturnsAsync((IReadOnlyList<Metric> m, IReadOnlyList<RunClaim> _, CancellationToken _) => m);
 
     [Fact]
     public async Task A_point_without_time_is_stamped_with_the_injected_clock()
     {
         IReadOnlyList<Metric>? written = null;
         _writer.Setup(w => w.WriteMetricsAsync(It.IsAny<IReadOnlyList<Metric>>(), It.IsAny<IReadOnlyList<RunClaim>>(), It.IsAny<CancellationToken>()))
-            .Callback<IReadOnlyList<Metric>, CancellationToken>((m, _) => written = m)
-            .ReturnsAsync((IReadOnlyList<Metric> m, CancellationToken _) => m);
+            .Callback<IReadOnlyList<Metric>, IReadOnlyList<RunClaim>, CancellationToken>((m, _, _) => written = m)
+            .ReturnsAsync((IReadOnlyList<Metric> m, IReadOnlyList<RunClaim> _, CancellationToken _) => m);
 
         await Handler.Handle(new WriteMetricBatchCommand([new MetricInput(Run, "loss", null, 1, null, null)]), CancellationToken.None);
 

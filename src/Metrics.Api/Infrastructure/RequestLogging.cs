@@ -7,7 +7,7 @@ namespace Metrics.Api.Infrastructure;
 /// One line per request (category Metrics.Api.Requests): method, path without its query string
 /// (where access tokens travel), status and duration, with the trace id in the scope; never
 /// bodies or headers. Successes at Information (off by default), failures at Warning. Failures
-/// that come in floods (503 while a dependency is down, 429, 401 from made-up keys) are throttled: one line per status
+/// that come in floods (503 while a dependency is down, 429) are throttled: one line per status
 /// and 10 s, saying how many were folded into it.
 /// </summary>
 internal sealed partial class RequestLogging(RequestDelegate next, ILogger<RequestLogging> logger, TimeProvider clock)
@@ -30,7 +30,7 @@ internal sealed partial class RequestLogging(RequestDelegate next, ILogger<Reque
             else
             {
                 long folded = 0;
-                if (status is not (503 or 429 or 401) || LogThrottle.ShouldLog($"request {status}", clock, out folded))
+                if (status is not (503 or 429) || LogThrottle.ShouldLog($"request {status}", clock, out folded))
                 {
                     LogFailed(logger, context.Request.Method, context.Request.Path, status, ms, Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier, folded);
                 }
