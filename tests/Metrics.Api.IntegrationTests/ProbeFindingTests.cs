@@ -163,6 +163,13 @@ public sealed class ProbeFindingTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_hub_request_without_a_connection_id_is_a_problem_not_plain_text()
+    {
+        var problem = await (await _api.GetAsync("/hubs/metrics")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        problem["detail"]!.GetValue<string>().Should().Contain("negotiate");
+    }
+
+    [Fact]
     public async Task Duplicate_keys_in_a_batch_item_are_refused()
     {
         var run = Guid.NewGuid();

@@ -128,6 +128,15 @@ internal static class LiveAdmission
                 return;
             }
 
+            // SignalR answers a transport request without a connection id in plain text; say it as a problem.
+            if (context.Request.Path.Equals(LiveRoutes.Hub, StringComparison.OrdinalIgnoreCase) && !context.Request.Query.ContainsKey("id")
+                && !context.WebSockets.IsWebSocketRequest)
+            {
+                await Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Connection id required",
+                    detail: $"Negotiate first (POST {LiveRoutes.Hub}/negotiate) and pass its connection id as 'id', or connect with a WebSocket.").ExecuteAsync(context);
+                return;
+            }
+
             if (LiveRoutes.OpensConnection(context.Request) && connections.IsFull(key))
             {
                 await RateLimits.RefuseAsync(context, "live-connections", 5,
