@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Metrics.Api.Security;
 using Metrics.Application.Common.Abstractions;
+using Microsoft.AspNetCore.Authentication;
 
 namespace Metrics.Api.Live;
 
@@ -91,11 +92,10 @@ internal sealed class LiveConnections(RateLimitOptions limits) : ILiveKeyAccess
 
     public bool IsRevoked(string? keyId) => keyId is not null && _revoked.ContainsKey(keyId);
 
-    public void EndConnectionsOf(Guid keyId) => EndKey(keyId.ToString());
-
     /// <summary>The key was revoked: its connections are ended and its messages refused from now on.</summary>
-    public void EndKey(string keyId)
+    public void EndConnectionsOf(Guid id)
     {
+        var keyId = id.ToString();
         _revoked[keyId] = 0;
         List<ILiveConnection> ending;
         lock (_gate)
@@ -124,7 +124,7 @@ internal static class LiveAdmission
             var key = ApiKeyAuthenticationHandler.KeyIdOf(context.User);
             if (LiveRoutes.IsLive(context.Request.Path) && connections.IsRevoked(key))
             {
-                await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "The API key is unknown or revoked.").ExecuteAsync(context);
+                await context.ChallengeAsync(ApiKeyAuthenticationHandler.SchemeName); // the usual 401 of an unknown or revoked key
                 return;
             }
 

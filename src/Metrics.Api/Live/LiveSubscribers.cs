@@ -15,6 +15,8 @@ internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger, S
 {
     public const int MaxRunsPerConnection = 100;
 
+    public static readonly string TooManyRunsMessage = $"A connection follows at most {MaxRunsPerConnection} runs; unsubscribe from one first.";
+
     // Changes are serialized by the gate; delivery reads _byRun without it.
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<ILiveConnection, IReadOnlySet<string>?>> _byRun = new();

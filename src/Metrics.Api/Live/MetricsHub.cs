@@ -57,7 +57,7 @@ internal sealed class MetricsHub(
 
         if (!subscribers.Subscribe(run, CurrentConnection(), metricNames?.ToHashSet(StringComparer.Ordinal)))
         {
-            throw new HubException($"A connection follows at most {LiveSubscribers.MaxRunsPerConnection} runs; unsubscribe from one first.");
+            throw new HubException(LiveSubscribers.TooManyRunsMessage);
         }
     }
 

@@ -211,7 +211,7 @@ internal static partial class RawWebSocketEndpoint
                 connection.SendError("'metric_names' holds an invalid metric name.");
                 break;
             case "subscribe" when !subscribers.Subscribe(run, connection, message.Payload?.MetricNames?.ToHashSet(StringComparer.Ordinal)):
-                connection.SendError($"A connection follows at most {LiveSubscribers.MaxRunsPerConnection} runs; unsubscribe from one first.");
+                connection.SendError(LiveSubscribers.TooManyRunsMessage);
                 break;
             case "subscribe":
                 connection.SendControl("subscribed", new { run_id = run });
