@@ -92,6 +92,7 @@ public static class DependencyInjection
     {
         json.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
         json.Converters.Add(new UtcDateTimeOffsetConverter());
+        json.Converters.Add(new UtcDateTimeConverter());
         json.Converters.Add(new FiniteDoubleConverter());
 
         // A key given twice in one object (a batch item, a live message) is refused, not last-one-wins.

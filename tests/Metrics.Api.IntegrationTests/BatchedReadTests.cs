@@ -61,6 +61,38 @@ public sealed class BatchedReadTests(ApiFixture fixture)
         response["count"]!.GetValue<int>().Should().Be(6);
     }
 
+    // Above 10,000 points an answer is streamed from the database rather than read whole and cached:
+    // it must be the same answer the small reads give, counts included.
+    [Fact]
+    public async Task Large_reads_are_streamed_with_the_same_points_and_counts_as_small_ones()
+    {
+        var (a, b, empty) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        foreach (var run in new[] { a, b })
+        {
+            for (var from = 0; from < 6000; from += 500)
+            {
+                await _client.PostBatchAsync(Enumerable.Range(from, 500)
+                    .SelectMany(i => new[] { Point(run, "loss", i, i * 0.5), Point(run, "acc", i, -i) })
+                    .ToArray());
+            }
+        }
+
+        string Metrics(JsonNode response) => response["metrics"]!.ToJsonString();
+        var streamed = await _client.GetJsonAsync($"/api/v1/runs/{a}/metrics?metric_names=acc,loss,nothing&limit=6000&order=asc");
+        var acc = await _client.GetJsonAsync($"/api/v1/runs/{a}/metrics?metric_names=acc&limit=6000&order=asc");
+        var loss = await _client.GetJsonAsync($"/api/v1/runs/{a}/metrics?metric_names=loss&limit=6000&order=asc");
+        streamed["count"]!.GetValue<int>().Should().Be(12_000);
+        Metrics(streamed).Should().Be("[" + Metrics(acc)[1..^1] + "," + Metrics(loss)[1..^1] + "]");
+
+        var across = await _client.GetJsonAsync($"/api/v1/metrics/loss?run_ids={b},{empty},{a}&limit=6000");
+        across["count"]!.GetValue<int>().Should().Be(12_000);
+        var runs = across["runs"]!.AsArray();
+        runs.Select(r => r!["run_id"]!.GetValue<Guid>()).Should().Equal(b, empty, a);
+        runs.Select(r => r!["count"]!.GetValue<int>()).Should().Equal(6000, 0, 6000);
+        runs[1]!["metrics"]!.AsArray().Should().BeEmpty();
+        Metrics(runs[2]!).Should().Be(Metrics(await _client.GetJsonAsync($"/api/v1/runs/{a}/metrics/loss?limit=6000")));
+    }
+
     [Fact]
     public async Task Cross_run_reads_are_invalidated_by_writes_to_any_of_the_runs()
     {

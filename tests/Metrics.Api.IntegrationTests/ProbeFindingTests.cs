@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Npgsql;
 using Metrics.Api.IntegrationTests.Support;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
@@ -138,6 +139,30 @@ public sealed class ProbeFindingTests(ApiFixture fixture)
         var capped = await _api.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/downsampled?points=10&max_step={long.MaxValue}");
         var plain = await _api.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/downsampled?points=10");
         capped.ToJsonString().Should().Be(plain.ToJsonString());
+    }
+
+    // Older versions stored a time before year 1 as -infinity; such a series must still read, in UTC.
+    [Fact]
+    public async Task A_point_stored_at_minus_infinity_by_an_older_version_reads_back_in_utc()
+    {
+        var run = Guid.NewGuid();
+        await _api.PostBatchAsync(Point(run, "loss", 1, 0.5, "2024-05-01T12:00:00Z"));
+        await using (var connection = new NpgsqlConnection(TestEnvironment.DatabaseConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("""
+                INSERT INTO metrics (run_id, metric_name, step, value, time) VALUES (@run, 'loss', 0, 2, '-infinity');
+                UPDATE metric_summaries SET first_time = '-infinity' WHERE run_id = @run;
+                """, connection);
+            command.Parameters.AddWithValue("run", run);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var history = await _api.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss?limit=10");
+        history["metrics"]!.AsArray().Select(m => m!["time"]!.GetValue<string>())
+            .Should().Equal("2024-05-01T12:00:00Z", "0001-01-01T00:00:00Z");
+        (await _api.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/stats"))["first_time"]!.GetValue<string>().Should().Be("0001-01-01T00:00:00Z");
+        (await _api.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/time-buckets"))["total"]!.GetValue<long>().Should().Be(1);
     }
 
     [Fact]

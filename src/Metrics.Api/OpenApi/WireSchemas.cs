@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
+using Metrics.Application.Metrics.Queries.GetMetricAcrossRuns;
+using Metrics.Application.Metrics.Queries.GetRunMetrics;
 using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
@@ -26,6 +28,12 @@ internal static class WireSchemas
         [typeof(WriteSystemMetricBatchCommand)] = ["metrics"],
         [typeof(MetricInput)] = ["run_id", "metric_name", "value"],
         [typeof(SystemMetricInput)] = ["run_id", "metric_type", "value"],
+
+        // Counts are computed properties (written after streamed points), which the generator
+        // does not mark required by itself.
+        [typeof(RunMetricsResponse)] = ["run_id", "metrics", "count"],
+        [typeof(MetricAcrossRunsResponse)] = ["metric_name", "runs", "count"],
+        [typeof(RunSeriesDto)] = ["run_id", "metrics", "count"],
     };
 
     public static Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
@@ -37,9 +45,9 @@ internal static class WireSchemas
         {
             NamedFloat(schema, nullable);
         }
-        else if (underlying == typeof(DateTimeOffset))
+        else if (underlying == typeof(DateTimeOffset) || underlying == typeof(DateTime))
         {
-            // Written by our own converter (always UTC, 'Z'), which hides the type from the generator.
+            // Written by our own converters (always UTC, 'Z'), which hide the type from the generator.
             schema.Type = nullable ? JsonSchemaType.String | JsonSchemaType.Null : JsonSchemaType.String;
             schema.Format = "date-time";
         }

@@ -53,6 +53,7 @@ internal sealed partial class RedisQueryCache : IQueryCache
     private static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.General)
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new PointStreamConverter() },
     };
 
     private readonly SingleFlight _singleFlight = new();

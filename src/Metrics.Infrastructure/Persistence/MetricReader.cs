@@ -49,7 +49,13 @@ internal sealed class MetricReader(MetricsDbContext db, AggregateCatalog aggrega
         return await query.Take(range.Limit).ToListAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<Metric>> GetSeriesAsync(IReadOnlyList<SeriesKey> series, PointRange range, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Metric>> GetSeriesAsync(IReadOnlyList<SeriesKey> series, PointRange range, CancellationToken cancellationToken) =>
+        await SeriesQuery(series, range).ToListAsync(cancellationToken);
+
+    public IAsyncEnumerable<Metric> StreamSeries(IReadOnlyList<SeriesKey> series, PointRange range) =>
+        SeriesQuery(series, range).AsAsyncEnumerable();
+
+    private IQueryable<Metric> SeriesQuery(IReadOnlyList<SeriesKey> series, PointRange range)
     {
         // One round trip: each series is read through its own index scan, up to the limit.
         var filters = new StringBuilder();
@@ -85,7 +91,7 @@ internal sealed class MetricReader(MetricsDbContext db, AggregateCatalog aggrega
             ORDER BY s.ord, m.time {direction}, m.step {direction}
             """;
 
-        return await db.Metrics.FromSqlRaw(sql, [.. parameters]).ToListAsync(cancellationToken);
+        return db.Metrics.FromSqlRaw(sql, [.. parameters]);
     }
 
     public async Task<Metric?> GetLatestAsync(Guid runId, string metricName, CancellationToken cancellationToken)

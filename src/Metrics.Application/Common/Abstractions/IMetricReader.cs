@@ -15,6 +15,12 @@ public interface IMetricReader
     /// </summary>
     Task<IReadOnlyList<Metric>> GetSeriesAsync(IReadOnlyList<SeriesKey> series, PointRange range, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="GetSeriesAsync"/> read while the caller enumerates, for answers too large to hold
+    /// whole; the query runs when enumeration starts, cancelled through the enumerator's token.
+    /// </summary>
+    IAsyncEnumerable<Metric> StreamSeries(IReadOnlyList<SeriesKey> series, PointRange range);
+
     /// <summary>The point with the highest step (step-less points and ties ordered by time), or null.</summary>
     Task<Metric?> GetLatestAsync(Guid runId, string metricName, CancellationToken cancellationToken);
 

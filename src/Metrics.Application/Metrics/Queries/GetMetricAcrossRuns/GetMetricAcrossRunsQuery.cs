@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Mediator;
 using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
@@ -30,7 +31,15 @@ public sealed record GetMetricAcrossRunsQuery(
 }
 
 /// <param name="Runs">One entry per requested run, in request order (empty when the run has no such metric).</param>
-/// <param name="Count">Points over all runs.</param>
-public sealed record MetricAcrossRunsResponse(string MetricName, IReadOnlyList<RunSeriesDto> Runs, int Count);
+public sealed record MetricAcrossRunsResponse(string MetricName, IReadOnlyList<RunSeriesDto> Runs)
+{
+    /// <summary>Points over all runs, written after them (see <see cref="PointStream{T}"/>).</summary>
+    [JsonPropertyOrder(1)]
+    public int Count => Runs.Sum(r => r.Count);
+}
 
-public sealed record RunSeriesDto(Guid RunId, IReadOnlyList<MetricDto> Metrics, int Count);
+public sealed record RunSeriesDto(Guid RunId, PointStream<MetricDto> Metrics)
+{
+    [JsonPropertyOrder(1)]
+    public int Count => Metrics.Count;
+}

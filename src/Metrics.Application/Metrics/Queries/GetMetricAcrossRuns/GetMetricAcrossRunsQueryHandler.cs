@@ -1,5 +1,6 @@
 using Mediator;
 using Metrics.Application.Common.Abstractions;
+using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
 
 namespace Metrics.Application.Metrics.Queries.GetMetricAcrossRuns;
@@ -9,9 +10,22 @@ internal sealed class GetMetricAcrossRunsQueryHandler(IMetricReader reader) : IQ
     public async ValueTask<MetricAcrossRunsResponse> Handle(GetMetricAcrossRunsQuery query, CancellationToken cancellationToken)
     {
         var runs = query.RunIds.Distinct().ToList();
-        var points = await reader.GetSeriesAsync(runs.Select(r => new SeriesKey(r, query.MetricName)).ToList(), query.ToPointRange(), cancellationToken);
+        var range = query.ToPointRange();
+        if (!((ICachedQuery)query).IsCacheable)
+        {
+            // Each run's points are read while the response is written, one run after another; the
+            // first run's query runs now, so an unreachable database is still a proper error.
+            IAsyncEnumerable<MetricDto> Points(Guid run) => reader.StreamSeries([new SeriesKey(run, query.MetricName)], range).Select(m => m.ToDto());
+            var first = await PointStream<MetricDto>.OpenAsync(Points(runs[0]), cancellationToken);
+            return new MetricAcrossRunsResponse(query.MetricName, runs
+                .Select((r, i) => new RunSeriesDto(r, i == 0 ? first : PointStream<MetricDto>.Streamed(Points(r))))
+                .ToList());
+        }
+
+        var points = await reader.GetSeriesAsync(runs.Select(r => new SeriesKey(r, query.MetricName)).ToList(), range, cancellationToken);
         var byRun = points.ToLookup(p => p.RunId);
-        var series = runs.Select(r => byRun[r].ToList()).Select((p, i) => new RunSeriesDto(runs[i], p.ToDtos(), p.Count)).ToList();
-        return new MetricAcrossRunsResponse(query.MetricName, series, points.Count);
+        return new MetricAcrossRunsResponse(query.MetricName, runs
+            .Select(r => new RunSeriesDto(r, PointStream<MetricDto>.Of(byRun[r].ToList().ToDtos())))
+            .ToList());
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Mediator;
 using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
@@ -41,4 +42,9 @@ public sealed record GetRunMetricsQuery(
     };
 }
 
-public sealed record RunMetricsResponse(Guid RunId, IReadOnlyList<MetricDto> Metrics, int Count);
+public sealed record RunMetricsResponse(Guid RunId, PointStream<MetricDto> Metrics)
+{
+    /// <summary>Written after the points, which a streamed answer counts as it writes them.</summary>
+    [JsonPropertyOrder(1)]
+    public int Count => Metrics.Count;
+}

@@ -1,5 +1,6 @@
 using Mediator;
 using Metrics.Application.Common.Abstractions;
+using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
 
 namespace Metrics.Application.Metrics.Queries.GetRunMetrics;
@@ -8,9 +9,20 @@ internal sealed class GetRunMetricsQueryHandler(IMetricReader reader) : IQueryHa
 {
     public async ValueTask<RunMetricsResponse> Handle(GetRunMetricsQuery query, CancellationToken cancellationToken)
     {
-        var metrics = query.MetricNames is { Count: > 0 } names
-            ? await reader.GetSeriesAsync(names.Distinct().Select(n => new SeriesKey(query.RunId, n)).ToList(), query.ToPointRange(), cancellationToken)
-            : await reader.GetMetricsAsync(query.RunId, query.MetricName, query.ToPointRange(), cancellationToken);
-        return new RunMetricsResponse(query.RunId, metrics.ToDtos(), metrics.Count);
+        if (query.MetricNames is not { Count: > 0 } names)
+        {
+            var metrics = await reader.GetMetricsAsync(query.RunId, query.MetricName, query.ToPointRange(), cancellationToken);
+            return new RunMetricsResponse(query.RunId, PointStream<MetricDto>.Of(metrics.ToDtos()));
+        }
+
+        var series = names.Distinct().Select(n => new SeriesKey(query.RunId, n)).ToList();
+        if (((ICachedQuery)query).IsCacheable)
+        {
+            var metrics = await reader.GetSeriesAsync(series, query.ToPointRange(), cancellationToken);
+            return new RunMetricsResponse(query.RunId, PointStream<MetricDto>.Of(metrics.ToDtos()));
+        }
+
+        var points = await PointStream<MetricDto>.OpenAsync(reader.StreamSeries(series, query.ToPointRange()).Select(m => m.ToDto()), cancellationToken);
+        return new RunMetricsResponse(query.RunId, points);
     }
 }
