@@ -76,9 +76,14 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         }
 
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
-        if (_logging is not null)
+        builder.ConfigureLogging(logging =>
         {
-            builder.ConfigureLogging(logging => logging.AddProvider(_logging));
-        }
+            logging.ClearProviders();
+            logging.AddProvider(ServerLog.Instance);
+            if (_logging is not null)
+            {
+                logging.AddProvider(_logging);
+            }
+        });
     }
 }
