@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Metrics.Api.IntegrationTests.Support;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
@@ -151,6 +152,55 @@ public abstract class IngestTests(IStorageFixture fixture)
 
         var latest = await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/latest");
         latest["step"]!.GetValue<long>().Should().Be(long.MaxValue);
+    }
+
+    // First write wins: within a batch the first occurrence of a point; across requests, the
+    // request told 'inserted' is the one whose value is stored, point for point.
+    [Fact]
+    public async Task Within_a_batch_the_first_occurrence_of_a_point_is_the_one_stored()
+    {
+        var run = Guid.NewGuid();
+        var first = Enumerable.Range(0, 500).Select(i => Point(run, "loss", i, 1.0));
+        var again = Enumerable.Range(0, 500).Select(i => Point(run, "loss", i, 2.0));
+
+        var ack = await _client.PostBatchAsync([.. first, .. again]);
+
+        ack["inserted"]!.GetValue<int>().Should().Be(500);
+        ack["duplicates"]!.GetValue<int>().Should().Be(500);
+        (await fixture.Db.ReadSeriesAsync(run, "loss")).Select(p => p.Value).Should().AllBeEquivalentTo(1.0).And.HaveCount(500);
+        var stats = await _client.GetJsonAsync($"/api/v1/runs/{run}/metrics/loss/stats");
+        stats["max_value"]!.GetValue<double>().Should().Be(1.0, "the summary counts what was stored");
+    }
+
+    [Fact]
+    public async Task Concurrent_batches_of_the_same_points_are_each_told_exactly_what_of_theirs_was_stored()
+    {
+        var run = Guid.NewGuid();
+        var answers = await Task.WhenAll(Enumerable.Range(1, 8).Select(async k =>
+            (Value: (double)k, Ack: await _client.PostBatchAsync(Enumerable.Range(0, 200).Select(i => Point(run, "loss", i, (double)k)).ToArray()))));
+
+        var stored = (await fixture.Db.ReadSeriesAsync(run, "loss")).Select(p => p.Value).ToList();
+        stored.Should().HaveCount(200);
+        foreach (var (value, ack) in answers)
+        {
+            stored.Count(v => v == value).Should().Be(ack["inserted"]!.GetValue<int>(), $"the request writing {value} was told so");
+        }
+    }
+
+    [Fact]
+    public async Task Inside_one_group_commit_the_first_request_wins_and_only_its_points_are_new()
+    {
+        var run = Guid.NewGuid();
+        var writer = fixture.Factory.Services.GetRequiredService<Metrics.Infrastructure.Persistence.MetricWriter>();
+        var requests = Enumerable.Range(1, 4)
+            .Select(k => Enumerable.Range(0, 50).Select(i => Domain.Metrics.Metric.Create(run, "loss", i, k, DateTimeOffset.Parse("2024-05-01T12:00:00Z"), null)).ToList())
+            .ToList();
+
+        // What a group of four requests writes: their points one after another, in one transaction.
+        var fresh = await writer.WriteMetricsAsync(requests.SelectMany(r => r).ToList(), [], CancellationToken.None);
+
+        fresh.Should().HaveCount(50).And.OnlyContain(m => requests[0].Contains(m));
+        (await fixture.Db.ReadSeriesAsync(run, "loss")).Select(p => p.Value).Should().AllBeEquivalentTo(1.0);
     }
 
     [Fact]

@@ -36,8 +36,11 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOp
 
     private static readonly BulkTarget<SystemMetric> SystemMetricsTarget = new(
         "system_metrics",
-        "INSERT INTO system_metrics (run_id, metric_type, value, time, metadata) " +
-        "SELECT run_id, metric_type, value, time, metadata FROM system_metrics_stage ON CONFLICT DO NOTHING",
+        """
+        INSERT INTO system_metrics (run_id, metric_type, value, time, metadata)
+        SELECT run_id, metric_type, value, time, metadata FROM system_metrics_stage ORDER BY ord
+        ON CONFLICT DO NOTHING
+        """,
         [
             new Column<SystemMetric, Guid>("run_id", NpgsqlDbType.Uuid, m => m.RunId),
             new Column<SystemMetric, string>("metric_type", NpgsqlDbType.Text, m => m.Type),
@@ -59,6 +62,8 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOp
                 }
             }
 
+            // The stored point of an identity is its first occurrence (see 'ord'), and so is the
+            // one matched here: what is reported and published as new is what was stored.
             return inserted.Count == metrics.Count
                 ? metrics
                 : (IReadOnlyList<Metric>)metrics.Where(m => inserted.Remove((m.RunId, m.Name, m.Step, m.Time))).ToList();
@@ -180,9 +185,11 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, IOptions<WriteOp
         private static string Names(IColumn<T>[] columns) => string.Join(", ", columns.Select(c => c.Name));
 
         // Temporary, so concurrent requests on other connections never see each other's rows;
-        // ON COMMIT DELETE ROWS empties it for the connection's next batch.
+        // ON COMMIT DELETE ROWS empties it for the connection's next batch. 'ord' numbers the rows
+        // in the order they were staged (the batch's, and in a group the requests' in turn), so
+        // the first of several points with one identity is the one stored.
         public string CreateStageSql { get; } =
-            $"CREATE TEMP TABLE IF NOT EXISTS {Stage(table)} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
+            $"CREATE TEMP TABLE IF NOT EXISTS {Stage(table)} (LIKE {table} INCLUDING DEFAULTS, ord bigserial) ON COMMIT DELETE ROWS";
 
         public string CopySql { get; } = $"COPY {Stage(table)} ({Names(columns)}) FROM STDIN (FORMAT BINARY)";
 

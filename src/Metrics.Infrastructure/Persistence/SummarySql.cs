@@ -5,7 +5,8 @@ internal static class SummarySql
 {
     /// <summary>
     /// One statement: insert the staged points (sorted, so concurrent batches lock index entries
-    /// and summary rows in the same order and cannot deadlock), aggregate what was really inserted
+    /// and summary rows in the same order and cannot deadlock; among equal identities the first
+    /// staged comes first, so it is the one stored), aggregate what was really inserted
     /// per series (and per 64- and 1024-step block), merge that into the series' summary (and both
     /// rollup levels), and
     /// return the inserted points' identities.
@@ -14,7 +15,7 @@ internal static class SummarySql
         WITH ins AS (
             INSERT INTO metrics (run_id, metric_name, step, value, time, metadata)
             SELECT run_id, metric_name, step, value, time, metadata FROM metrics_stage
-            ORDER BY run_id, metric_name, step, time
+            ORDER BY run_id, metric_name, step, time, ord
             ON CONFLICT DO NOTHING
             RETURNING run_id, metric_name, step, value, time, metadata
         ), batch AS (
