@@ -4,7 +4,7 @@ using NpgsqlTypes;
 
 namespace Metrics.Bench;
 
-/// <summary>Direct PostgreSQL work: seeding, the COPY limit, and checking what was stored.</summary>
+/// <summary>Direct PostgreSQL work: seeding, the physical write limit, and checking what was stored.</summary>
 internal sealed class Database(string connectionString)
 {
     /// <summary>The 1,000,000-point series the read benchmarks use; fixed so seeding happens once.</summary>
@@ -27,18 +27,25 @@ internal sealed class Database(string connectionString)
     /// </summary>
     public async Task SeedAsync(long backgroundRows, TextWriter log)
     {
-        if (await ScalarAsync<long>($"SELECT count(*) FROM metric_summaries WHERE run_id = '{ReadRun}'") > 0 &&
-            await ApproximateRowsAsync() >= backgroundRows)
+        var hasReadSeries = await ScalarAsync<long>($"SELECT count(*) FROM metric_summaries WHERE run_id = '{ReadRun}'") > 0;
+        var present = await ApproximateRowsAsync();
+        if (hasReadSeries && present >= backgroundRows)
         {
-            log.WriteLine($"seed: already present (~{await ApproximateRowsAsync():N0} rows)");
+            log.WriteLine($"seed: already present (~{present:N0} rows)");
             return;
         }
 
+        // A table seeded by a smaller run is topped up, not seeded again.
         var clock = Stopwatch.StartNew();
-        var readSeries = new Workload(ReadRun, 1).Next(20_000_000).Where(p => p.Name == "train/loss").Take(1_000_000);
-        await CopyAsync(readSeries);
-        var runs = new List<Guid> { ReadRun };
-        for (var i = 0; i < backgroundRows / 20_000; i++)
+        var runs = new List<Guid>();
+        if (!hasReadSeries)
+        {
+            await CopyAsync(new Workload(ReadRun, 1).Next(20_000_000).Where(p => p.Name == "train/loss").Take(1_000_000));
+            runs.Add(ReadRun);
+            present += 1_000_000;
+        }
+
+        for (var i = 0; i < Math.Max(0, backgroundRows - present) / 20_000; i++)
         {
             var workload = new Workload(Guid.NewGuid(), i);
             runs.Add(workload.RunId);
@@ -60,24 +67,70 @@ internal sealed class Database(string connectionString)
             """, ("runs", runs.ToArray()));
         await ExecuteAsync("ANALYZE metrics");
         await ExecuteAsync("ANALYZE metric_summaries");
-        log.WriteLine($"seed: {1_000_000 + (runs.Count - 1) * 20_000L:N0} rows in {clock.Elapsed.TotalSeconds:F0}s");
+        log.WriteLine($"seed: {(runs.Contains(ReadRun) ? 1_000_000 : 0) + (runs.Count(r => r != ReadRun) * 20_000L):N0} rows in {clock.Elapsed.TotalSeconds:F0}s");
     }
 
-    /// <summary>The write limit: binary COPY of fresh rows of the same shape into the same table and indexes.</summary>
-    public async Task<double> CopyLimitAsync(TimeSpan duration, int rowsPerCopy, List<Guid> runs)
+    /// <summary>
+    /// What the machine can physically take: binary COPY of rows of the same shape, each point
+    /// keyed by a bigint series id (as a series dictionary would store it), into a fresh table
+    /// with one unique index (series_id, step, time), from <paramref name="sessions"/> sessions
+    /// at once, one transaction per COPY. The table is dropped afterwards.
+    /// </summary>
+    public async Task<double> PhysicalLimitAsync(TimeSpan duration, int rowsPerCopy, int sessions)
     {
+        await ExecuteAsync("""
+            DROP TABLE IF EXISTS bench_limit;
+            CREATE TABLE bench_limit (series_id bigint NOT NULL, step bigint, time timestamptz NOT NULL, value float8 NOT NULL, metadata jsonb);
+            CREATE UNIQUE INDEX bench_limit_identity ON bench_limit (series_id, step, time);
+            """);
         var clock = Stopwatch.StartNew();
         long rows = 0;
-        var seed = 100_000;
-        while (clock.Elapsed < duration)
+        await Task.WhenAll(Enumerable.Range(0, sessions).Select(async session =>
         {
-            var workload = new Workload(Guid.NewGuid(), seed++);
-            runs.Add(workload.RunId);
-            await CopyAsync(workload.Next(rowsPerCopy));
-            rows += rowsPerCopy;
-        }
+            await using var connection = await OpenAsync();
+            for (var copy = 0; clock.Elapsed < duration; copy++)
+            {
+                var workload = new Workload(Guid.NewGuid(), 200_000 + (session * 10_000) + copy);
+                var firstSeries = ((session * 100_000L) + copy) * Workload.Names.Length;
+                await using (var importer = await connection.BeginBinaryImportAsync(
+                    "COPY bench_limit (series_id, step, time, value, metadata) FROM STDIN (FORMAT BINARY)"))
+                {
+                    foreach (var p in workload.Next(rowsPerCopy))
+                    {
+                        await importer.StartRowAsync();
+                        await importer.WriteAsync(firstSeries + Array.IndexOf(Workload.Names, p.Name), NpgsqlDbType.Bigint);
+                        await importer.WriteAsync(p.Step, NpgsqlDbType.Bigint);
+                        await importer.WriteAsync(p.Time, NpgsqlDbType.TimestampTz);
+                        await importer.WriteAsync(p.Value, NpgsqlDbType.Double);
+                        if (p.Metadata is null)
+                        {
+                            await importer.WriteNullAsync();
+                        }
+                        else
+                        {
+                            await importer.WriteAsync(p.Metadata, NpgsqlDbType.Jsonb);
+                        }
+                    }
 
-        return rows / clock.Elapsed.TotalSeconds;
+                    await importer.CompleteAsync();
+                }
+
+                Interlocked.Add(ref rows, rowsPerCopy);
+            }
+        }));
+        var rate = rows / clock.Elapsed.TotalSeconds;
+        await ExecuteAsync("DROP TABLE bench_limit");
+        return rate;
+    }
+
+    /// <summary>The postmaster's pid (the parent of this session's backend), when PostgreSQL runs on this machine.</summary>
+    public async Task<int?> PostmasterPidAsync()
+    {
+        var backend = await ScalarAsync<int>("SELECT pg_backend_pid()");
+        var status = $"/proc/{backend}/status";
+        return File.Exists(status)
+            ? int.Parse(File.ReadLines(status).First(l => l.StartsWith("PPid:", StringComparison.Ordinal))[5..].Trim(), System.Globalization.CultureInfo.InvariantCulture)
+            : null;
     }
 
     private async Task CopyAsync(IEnumerable<(Guid Run, string Name, long Step, double Value, DateTime Time, string? Metadata)> points)

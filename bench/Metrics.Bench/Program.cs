@@ -8,9 +8,10 @@ using Metrics.Bench;
 using Npgsql;
 using StackExchange.Redis;
 
-// The issue-4 benchmark: ingest at several concurrencies, the COPY limit measured in the same run,
-// reads uncached and cached, server memory, and a final check that the table holds exactly the
-// acknowledged rows. Loopback only; every phase is bounded in time.
+// The benchmark: ingest at several concurrencies (with the CPU each process spent per metric), a
+// resent batch, the machine's physical write limit measured in the same run, reads uncached and
+// cached, server memory, each target beside its figure, and a final check that the table holds
+// exactly the rows acknowledged as inserted. Loopback only; every phase is bounded in time.
 var o = Options.Parse(args);
 var log = Console.Out;
 var db = new Database(o.Db);
@@ -22,34 +23,39 @@ long acknowledged = 0;
 log.WriteLine($"machine: {Environment.ProcessorCount} cores; service {o.Url} (pid {o.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?"})");
 await db.SeedAsync(o.SeedRows, log);
 log.WriteLine($"table: ~{await db.ApproximateRowsAsync():N0} rows before ingest");
+var cpu = new Cpu(o.Pid, await db.PostmasterPidAsync());
 
+var ingest = new Dictionary<int, Phase>();
 foreach (var connections in o.Concurrency)
 {
-    table.Add(await IngestAsync($"ingest, 1000-metric batches, {connections} conn", connections, 1000));
+    ingest[connections] = await IngestAsync($"ingest, 1000-metric batches, {connections} conn", connections, 1000);
 }
 
-table.Add(await IngestAsync("ingest, 10-metric batches, 64 conn", 64, 10));
+var resent = await IngestAsync("ingest, 1000-metric batches resent whole (100 % duplicates), 8 conn", 8, 1000, resend: true);
+var small = await IngestAsync("ingest, 10-metric batches, 64 conn", 64, 10);
 var rssAfterIngest = Stats.Rss(o.Pid);
 
-var copyRuns = new List<Guid>();
-var limit = await db.CopyLimitAsync(TimeSpan.FromSeconds(o.Seconds / 2.0), 20_000, copyRuns);
-var best8 = table.FirstOrDefault(r => r[0].EndsWith(" 8 conn", StringComparison.Ordinal));
-var service8 = best8 is null ? double.NaN : double.Parse(best8[1].Replace(",", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture);
-table.Add(["limit: binary COPY into the same table (1 stream, 20k rows/COPY)", $"{limit:N0}", "", "", $"service at 8 conn / limit = {service8 / limit:P0}"]);
+const int LimitSessions = 2;
+var limit = await db.PhysicalLimitAsync(TimeSpan.FromSeconds(o.Seconds / 2.0), 10_000, LimitSessions);
+var service8 = ingest.TryGetValue(8, out var at8) ? at8.Rate : double.NaN;
+table.Add([$"limit: binary COPY into a fresh table, one unique index (series_id, step, time); {LimitSessions} sessions, 10k rows/COPY", $"{limit:N0}", "", "", $"service at 8 conn / limit = {service8 / limit:P0}"]);
 
 using var http = new HttpClient { BaseAddress = new Uri(o.Url), Timeout = TimeSpan.FromSeconds(60) };
 Authorize(http);
 var read = $"/api/v1/runs/{Database.ReadRun}/metrics/train%2Floss";
+var reads = new Dictionary<(string, bool), (double P50, double P99)>();
+const string History = "read: history, 1,000 points", Latest = "read: latest (1,000,000-point series)",
+    Statistics = "read: stats (1,000,000-point series)", Downsampled = "read: downsampled to 500 (1,000,000-point series)";
 foreach (var (label, url) in new[]
 {
-    ("read: history, 1,000 points", $"{read}?limit=1000"),
-    ("read: latest (1,000,000-point series)", $"{read}/latest"),
-    ("read: stats (1,000,000-point series)", $"{read}/stats"),
-    ("read: downsampled to 500 (1,000,000-point series)", $"{read}/downsampled?points=500"),
+    (History, $"{read}?limit=1000"),
+    (Latest, $"{read}/latest"),
+    (Statistics, $"{read}/stats"),
+    (Downsampled, $"{read}/downsampled?points=500"),
 })
 {
-    table.Add(await ReadAsync($"{label}, uncached", url, cached: false));
-    table.Add(await ReadAsync($"{label}, cached", url, cached: true));
+    reads[(label, false)] = await ReadAsync($"{label}, uncached", url, cached: false);
+    reads[(label, true)] = await ReadAsync($"{label}, cached", url, cached: true);
 }
 
 var stored = await db.CountAsync(benchRuns.ToArray());
@@ -63,26 +69,59 @@ foreach (var row in table)
 
 log.WriteLine();
 log.WriteLine($"server RSS after ingest: {rssAfterIngest}; now: {Stats.Rss(o.Pid)}");
-log.WriteLine($"verification: {acknowledged:N0} metrics acknowledged (2xx only), {stored:N0} stored for the benchmark's runs -> {(stored == acknowledged ? "exact" : "MISMATCH")}");
+
+// Issue 15's targets, each beside what this run measured.
+log.WriteLine();
+log.WriteLine("| target | measured | met |");
+log.WriteLine("| --- | ---: | --- |");
+void Target(string what, double measured, string shown, bool met) =>
+    log.WriteLine($"| {what} | {shown} | {(double.IsNaN(measured) ? "not measured" : met ? "met" : "NOT met")} |");
+Target("ingest at 8 conn ≥ 200,000 metrics/s", service8, $"{service8:N0}", service8 >= 200_000);
+Target("ingest at 8 conn ≥ 0.6 × the same-run limit", service8 / limit, $"{service8 / limit:F2} ×", service8 / limit >= 0.6);
+Target("ingest at 8 conn never below 120,000 metrics/s", service8, $"{service8:N0}", service8 >= 120_000);
+Target("ingest at 8 conn p99 < 250 ms", at8?.P99 ?? double.NaN, $"{at8?.P99:F0} ms", at8?.P99 < 250);
+var at1 = ingest.GetValueOrDefault(1);
+Target("ingest at 1 conn ≥ 60,000 metrics/s", at1?.Rate ?? double.NaN, $"{at1?.Rate:N0}", at1?.Rate >= 60_000);
+Target("service CPU ≤ 3 µs per metric (8 conn)", at8?.ServiceUs ?? double.NaN, $"{at8?.ServiceUs:F1} µs", at8?.ServiceUs <= 3);
+Target("PostgreSQL CPU ≤ 5 µs per metric (8 conn)", at8?.PostgresUs ?? double.NaN, $"{at8?.PostgresUs:F1} µs", at8?.PostgresUs <= 5);
+Target("a batch resent whole ≥ 100,000 metrics/s", resent.Rate, $"{resent.Rate:N0}", resent.Rate >= 100_000);
+Target("10-metric batches at 64 conn ≥ 3,000 requests/s", small.Requests, $"{small.Requests:N0}", small.Requests >= 3_000);
+void ReadTarget(string what, string label, bool cached, double p50, double p99)
+{
+    var (m50, m99) = reads[(label, cached)];
+    Target(what, m50, $"{Stats.Ms(m50)} / {Stats.Ms(m99)} ms", m50 < p50 && m99 < p99);
+}
+
+ReadTarget("latest, uncached: p50 < 1 ms, p99 < 5 ms", Latest, false, 1, 5);
+ReadTarget("stats, uncached: p50 < 1 ms, p99 < 5 ms", Statistics, false, 1, 5);
+ReadTarget("history of 1000, uncached: p50 < 5 ms", History, false, 5, double.PositiveInfinity);
+ReadTarget("downsampled to 500, uncached: p50 < 10 ms, p99 < 50 ms", Downsampled, false, 10, 50);
+ReadTarget("latest, cached: p50 < 0.4 ms", Latest, true, 0.4, double.PositiveInfinity);
+ReadTarget("stats, cached: p50 < 0.4 ms", Statistics, true, 0.4, double.PositiveInfinity);
+var rssMiB = rssAfterIngest.EndsWith(" MiB", StringComparison.Ordinal) ? double.Parse(rssAfterIngest[..^4], CultureInfo.InvariantCulture) : double.NaN;
+Target("server RSS after ingest < 300 MiB", rssMiB, rssAfterIngest, rssMiB < 300);
+log.WriteLine($"verification: {acknowledged:N0} metrics acknowledged as inserted (2xx only), {stored:N0} stored for the benchmark's runs -> {(stored == acknowledged ? "exact" : "MISMATCH")}");
 log.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
 return stored == acknowledged ? 0 : 1;
 
-async Task<string[]> IngestAsync(string label, int connections, int batchSize)
+async Task<Phase> IngestAsync(string label, int connections, int batchSize, bool resend = false)
 {
     using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
     using var client = new HttpClient(handler) { BaseAddress = new Uri(o.Url), Timeout = TimeSpan.FromSeconds(60) };
     Authorize(client);
     var latencies = new ConcurrentBag<double>();
-    long ok = 0, failed = 0;
+    long ok = 0, inserted = 0, failed = 0;
+    var before = cpu.Take();
     var clock = Stopwatch.StartNew();
     var duration = TimeSpan.FromSeconds(o.Seconds);
     await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
     {
         var workload = new Workload(Guid.NewGuid(), worker);
         benchRuns.Add(workload.RunId);
+        var body = resend ? workload.NextBody(batchSize) : null; // the same batch every time: all but the first are duplicates
         while (clock.Elapsed < duration)
         {
-            using var content = new ByteArrayContent(workload.NextBody(batchSize));
+            using var content = new ByteArrayContent(body ?? workload.NextBody(batchSize));
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             var started = Stopwatch.GetTimestamp();
             try
@@ -93,6 +132,7 @@ async Task<string[]> IngestAsync(string label, int connections, int batchSize)
                 {
                     using var ack = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
                     Interlocked.Add(ref ok, ack.RootElement.GetProperty("count").GetInt32());
+                    Interlocked.Add(ref inserted, ack.RootElement.GetProperty("inserted").GetInt32());
                     latencies.Add(elapsed);
                 }
                 else
@@ -108,15 +148,22 @@ async Task<string[]> IngestAsync(string label, int connections, int batchSize)
     }));
 
     var seconds = clock.Elapsed.TotalSeconds;
-    Interlocked.Add(ref acknowledged, ok);
+    var after = cpu.Take();
+    Interlocked.Add(ref acknowledged, inserted);
     var sorted = latencies.Order().ToList();
     var rate = batchSize == 1000 ? $"{ok / seconds:N0}" : $"{ok / seconds:N0} ({sorted.Count / seconds:N0} req/s)";
-    var row = new[] { label, rate, Stats.Ms(Stats.Percentile(sorted, 0.5)), Stats.Ms(Stats.Percentile(sorted, 0.99)), $"{sorted.Count:N0} ok, {failed} failed, {seconds:F0}s" };
+    var row = new[]
+    {
+        label, rate, Stats.Ms(Stats.Percentile(sorted, 0.5)), Stats.Ms(Stats.Percentile(sorted, 0.99)),
+        $"{sorted.Count:N0} ok, {failed} failed, {seconds:F0}s; {Cpu.PerMetric(before, after, ok)}",
+    };
     log.WriteLine(string.Join("  ", row));
-    return row;
+    table.Add(row);
+    return new Phase(ok / seconds, sorted.Count / seconds, Stats.Percentile(sorted, 0.99),
+        Cpu.Us(after.Service - before.Service, Math.Max(ok, 1)), Cpu.Us(after.Postgres - before.Postgres, Math.Max(ok, 1)));
 }
 
-async Task<string[]> ReadAsync(string label, string url, bool cached)
+async Task<(double P50, double P99)> ReadAsync(string label, string url, bool cached)
 {
     var latencies = new List<double>();
     (await http.GetAsync(url)).EnsureSuccessStatusCode();
@@ -138,7 +185,8 @@ async Task<string[]> ReadAsync(string label, string url, bool cached)
     latencies.Sort();
     var row = new[] { label, "", Stats.Ms(Stats.Percentile(latencies, 0.5)), Stats.Ms(Stats.Percentile(latencies, 0.99)), $"{o.Reads} requests" };
     log.WriteLine(string.Join("  ", row));
-    return row;
+    table.Add(row);
+    return (Stats.Percentile(latencies, 0.5), Stats.Percentile(latencies, 0.99));
 }
 
 // ./build/bench makes a key (the service requires one, as in production) and passes it here.
@@ -149,6 +197,9 @@ static void Authorize(HttpClient client)
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
     }
 }
+
+/// <summary>One ingest phase: metrics/s, requests/s, p99 ms, and µs of CPU per metric of the service and of PostgreSQL.</summary>
+internal sealed record Phase(double Rate, double Requests, double P99, double ServiceUs, double PostgresUs);
 
 internal sealed record Options(string Url, string Db, string Redis, int? Pid, int Seconds, int Reads, long SeedRows, int[] Concurrency)
 {
@@ -168,7 +219,7 @@ internal sealed record Options(string Url, string Db, string Redis, int? Pid, in
             pid.Length > 0 ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
             int.Parse(Get("--seconds", "20"), CultureInfo.InvariantCulture),
             int.Parse(Get("--reads", "200"), CultureInfo.InvariantCulture),
-            long.Parse(Get("--seed-rows", "3000000"), CultureInfo.InvariantCulture),
+            long.Parse(Get("--seed-rows", "10000000"), CultureInfo.InvariantCulture),
             Get("--concurrency", "1,4,8,16").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray());
     }
 }
