@@ -62,6 +62,7 @@ public static class DependencyInjection
         services.AddOptions<LiveOptions>();
         services.AddSingleton<RedisLiveMetricBus>();
         services.AddSingleton<ILiveMetricPublisher>(sp => sp.GetRequiredService<RedisLiveMetricBus>());
+        services.AddSingleton<ILiveRunInterest>(sp => sp.GetRequiredService<RedisLiveMetricBus>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisLiveMetricBus>());
 
         // Tagged "ready": what /health/ready asks (Redis is reported, but the service serves without it).

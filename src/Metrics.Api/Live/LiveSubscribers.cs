@@ -25,6 +25,8 @@ internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger, S
     /// <summary>Runs with at least one subscriber here.</summary>
     public int RunCount => _byRun.Count;
 
+    public IReadOnlyCollection<Guid> FollowedRuns => (IReadOnlyCollection<Guid>)_byRun.Keys;
+
     /// <param name="names">Null or empty: every metric of the run.</param>
     /// <returns>False when the connection already follows <see cref="MaxRunsPerConnection"/> other runs.</returns>
     public bool Subscribe(Guid runId, ILiveConnection connection, IReadOnlySet<string>? names)

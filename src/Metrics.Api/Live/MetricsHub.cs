@@ -1,5 +1,6 @@
 using Mediator;
 using Metrics.Api.Security;
+using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Exceptions;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Runs.Queries.CheckRunAccess;
@@ -30,7 +31,7 @@ public sealed record LiveMetricsMessage(Guid RunId, long Seq, RawJson Metrics);
 [Authorize(Policy = ApiScopes.Read)]
 internal sealed class MetricsHub(
     LiveSubscribers subscribers, LiveConnections connections, IHubContext<MetricsHub, IMetricsClient> hub, ISender sender, RequestCaller caller,
-    ServiceMetrics telemetry, LiveShutdown shutdown)
+    ServiceMetrics telemetry, LiveShutdown shutdown, ILiveRunInterest interest)
     : Hub<IMetricsClient>
 {
     private const int QueueCapacity = 256;
@@ -59,6 +60,9 @@ internal sealed class MetricsHub(
         {
             throw new HubException(LiveSubscribers.TooManyRunsMessage);
         }
+
+        // Followed across instances before the call returns: from then on nothing is missed.
+        await interest.FollowAsync(run, Context.ConnectionAborted);
     }
 
     public Task UnsubscribeFromRun(string runId)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mediator;
 using Metrics.Api.Security;
+using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Exceptions;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Runs.Queries.CheckRunAccess;
@@ -31,7 +32,7 @@ internal static partial class RawWebSocketEndpoint
 
     private static async Task HandleAsync(
         HttpContext context, string run_id, LiveSubscribers subscribers, LiveConnections connections, RateLimits.RequestQuota quota, ISender sender,
-        IHostApplicationLifetime lifetime, ServiceMetrics telemetry, ILoggerFactory loggers)
+        ILiveRunInterest interest, IHostApplicationLifetime lifetime, ServiceMetrics telemetry, ILoggerFactory loggers)
     {
         // Refused before the upgrade, as plain HTTP problems.
         if (!Guid.TryParse(run_id, out var runId) || runId == Guid.Empty)
@@ -82,6 +83,7 @@ internal static partial class RawWebSocketEndpoint
 
         var protocol = new KeyValuePair<string, object?>("protocol", "websocket");
         telemetry.LiveConnections.Add(1, protocol);
+        await interest.FollowAsync(runId, context.RequestAborted);
         subscribers.Subscribe(runId, connection, null);
         var sending = connection.RunSendLoopAsync(done.Token);
 
@@ -107,7 +109,9 @@ internal static partial class RawWebSocketEndpoint
 
         try
         {
-            await ReceiveLoopAsync(socket, connection, runId, subscribers, json, RefusalAsync, () => LiveMessageLimits.Refusal(connections, quota, connection.KeyId), done.Token);
+            await ReceiveLoopAsync(
+                socket, connection, runId, subscribers, json, RefusalAsync, () => LiveMessageLimits.Refusal(connections, quota, connection.KeyId),
+                run => interest.FollowAsync(run, done.Token), done.Token);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -126,7 +130,7 @@ internal static partial class RawWebSocketEndpoint
 
     private static async Task ReceiveLoopAsync(
         WebSocket socket, Connection connection, Guid pathRun, LiveSubscribers subscribers, JsonSerializerOptions json,
-        Func<Guid, Task<string?>> refusal, Func<(bool Revoked, string Message)?> limits, CancellationToken ct)
+        Func<Guid, Task<string?>> refusal, Func<(bool Revoked, string Message)?> limits, Func<Guid, ValueTask> follow, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(MaxClientMessageBytes);
         try
@@ -172,11 +176,18 @@ internal static partial class RawWebSocketEndpoint
                 }
 
                 // Another run than the path's: the key must be allowed to follow it too.
-                if (Parse(buffer.AsSpan(0, length), json) is { Type: "subscribe", Payload.RunId: { } other } && other != pathRun && other != Guid.Empty
+                var parsed = Parse(buffer.AsSpan(0, length), json);
+                if (parsed is { Type: "subscribe", Payload.RunId: { } other } && other != pathRun && other != Guid.Empty
                     && await refusal(other) is { } forbidden)
                 {
                     connection.SendError(forbidden);
                     continue;
+                }
+
+                // Followed (across instances) before the client is told it is subscribed.
+                if (parsed is { Type: "subscribe" } && (parsed.Payload?.RunId ?? pathRun) is var followed && followed != Guid.Empty)
+                {
+                    await follow(followed);
                 }
 
                 Handle(buffer.AsSpan(0, length), connection, pathRun, subscribers, json);

@@ -16,17 +16,27 @@ namespace Metrics.Infrastructure.Live;
 
 /// <summary>
 /// The one publish path of live updates. A committed write is queued (never blocking the request);
-/// a background loop gives each run batch the run's next sequence number and publishes it on one
-/// Redis channel in the same atomic script, so every instance receives every batch once and in
-/// sequence order, and delivers it to its own subscribers. While Redis is unreachable, batches are
-/// delivered to this instance's subscribers directly, numbered on from the last sequence seen.
+/// a background loop publishes each run batch only if some instance follows the run (a "watched"
+/// key in Redis, kept alive by the instances that have followers), giving it the run's next
+/// sequence number and publishing it on the run's own channel in the same atomic script. Only the
+/// instances subscribed to that channel, those whose connections follow the run, receive it, in
+/// sequence order. While Redis is unreachable, batches are delivered to this instance's
+/// subscribers directly, numbered on from the last sequence seen.
 /// </summary>
 internal sealed partial class RedisLiveMetricBus(
     IConnectionMultiplexer redis,
     ILiveMetricDelivery delivery,
     IOptions<LiveOptions> options,
-    ILogger<RedisLiveMetricBus> logger) : BackgroundService, ILiveMetricPublisher
+    ILogger<RedisLiveMetricBus> logger) : BackgroundService, ILiveMetricPublisher, ILiveRunInterest
 {
+    // A followed run's watched key is renewed every RenewEvery and lives WatchedLifetime, so it
+    // outlives a missed renewal and disappears soon after its last follower anywhere has gone.
+    private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan WatchedLifetime = TimeSpan.FromSeconds(30);
+
+    // Sequence numbers of runs not published or received for this long are forgotten.
+    private static readonly TimeSpan ForgetSequenceAfter = TimeSpan.FromMinutes(10);
+
     // KEYS[1] = the run's sequence; ARGV = channel, floor, run id, payload. Returns the sequence.
     // The floor keeps numbers increasing after Redis lost the counter (restart, expiry).
     private const string PublishScript = """
@@ -49,11 +59,17 @@ internal sealed partial class RedisLiveMetricBus(
     private readonly Channel<(Guid RunId, MetricDto[] Metrics)> _queue = Channel.CreateBounded<(Guid, MetricDto[])>(
         new BoundedChannelOptions(options.Value.PublishQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    private readonly ConcurrentDictionary<Guid, long> _lastSeq = new();
-    private readonly RedisChannel _channel = RedisChannel.Literal(options.Value.Channel);
+    private readonly ConcurrentDictionary<Guid, (long Seq, long At)> _lastSeq = new();
+    private readonly Lock _followGate = new();
+    private readonly Dictionary<Guid, Task> _following = [];
+    private readonly SemaphoreSlim _renewNow = new(0);
     private int _redisDown;
     private int _overflowing;
     private Action<RedisChannel, RedisValue>? _handler;
+
+    private RedisChannel RunChannel(Guid runId) => RedisChannel.Literal($"{options.Value.Channel}:{runId:N}");
+
+    private static RedisKey WatchedKey(Guid runId) => $"metricservice:live:watched:{runId:N}";
 
     public void Publish(IReadOnlyList<MetricDto> metrics)
     {
@@ -74,22 +90,60 @@ internal sealed partial class RedisLiveMetricBus(
         }
     }
 
-    public override async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Subscribes this instance to the run's channel and marks the run watched; from then on every
+    /// batch of the run committed anywhere is delivered here. When Redis is unreachable, batches are
+    /// delivered locally anyway, and the renewal loop subscribes once Redis is back.
+    /// </summary>
+    public async ValueTask FollowAsync(Guid runId, CancellationToken cancellationToken)
     {
-        // Subscribed before the host serves requests, so a new instance misses nothing once up.
+        Task following;
+        lock (_followGate)
+        {
+            if (!_following.TryGetValue(runId, out following!) || following.IsFaulted)
+            {
+                _following[runId] = following = StartFollowingAsync(runId);
+            }
+        }
+
         try
         {
-            await SubscribeAsync();
+            await following.WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            _ = SubscribeWhenPossibleAsync(cancellationToken);
+            LogFollowFailed(logger, runId, ex.Message);
         }
-
-        await base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private async Task StartFollowingAsync(Guid runId)
+    {
+        if (!redis.IsConnected)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is not connected.");
+        }
+
+        // Subscribed before marked watched: nothing published once the mark is seen can miss us.
+        // The handler is removed first: an earlier attempt that timed out on the client may still
+        // have been registered, and a second registration would deliver every batch twice.
+        _handler ??= (_, message) => OnMessage(message);
+        var subscriber = redis.GetSubscriber();
+        await subscriber.UnsubscribeAsync(RunChannel(runId), _handler);
+        await subscriber.SubscribeAsync(RunChannel(runId), _handler);
+        await redis.GetDatabase().StringSetAsync(WatchedKey(runId), 1, WatchedLifetime);
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Watched keys may have gone with a Redis restart: renew at once.
+        redis.ConnectionRestored += (_, _) => _renewNow.Release();
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(PublishLoopAsync(stoppingToken), RenewLoopAsync(stoppingToken));
+
+    private async Task PublishLoopAsync(CancellationToken stoppingToken)
     {
         await foreach (var (runId, metrics) in _queue.Reader.ReadAllAsync(stoppingToken))
         {
@@ -97,9 +151,66 @@ internal sealed partial class RedisLiveMetricBus(
         }
     }
 
+    private async Task RenewLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _renewNow.WaitAsync(RenewEvery, stoppingToken);
+                await RenewAsync();
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                LogRenewFailed(logger, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Keeps the runs followed here watched, lets go of the others, forgets old sequence numbers.</summary>
+    private async Task RenewAsync()
+    {
+        var followed = delivery.FollowedRuns.ToHashSet();
+        List<Guid> gone;
+        lock (_followGate)
+        {
+            gone = _following.Keys.Where(r => !followed.Contains(r)).ToList();
+            foreach (var run in gone)
+            {
+                _following.Remove(run);
+            }
+        }
+
+        var subscriber = redis.GetSubscriber();
+        foreach (var run in gone)
+        {
+            await subscriber.UnsubscribeAsync(RunChannel(run), _handler);
+        }
+
+        var database = redis.GetDatabase();
+        foreach (var run in followed)
+        {
+            await FollowAsync(run, CancellationToken.None);
+            await database.StringSetAsync(WatchedKey(run), 1, WatchedLifetime, flags: CommandFlags.FireAndForget);
+        }
+
+        var cutoff = Environment.TickCount64 - (long)ForgetSequenceAfter.TotalMilliseconds;
+        foreach (var (run, last) in _lastSeq)
+        {
+            if (last.At < cutoff && !followed.Contains(run))
+            {
+                _lastSeq.TryRemove(run, out _);
+            }
+        }
+    }
+
     private async Task PublishAsync(Guid runId, MetricDto[] metrics)
     {
-        var floor = _lastSeq.GetValueOrDefault(runId);
+        var floor = _lastSeq.GetValueOrDefault(runId).Seq;
         try
         {
             if (!redis.IsConnected)
@@ -107,10 +218,18 @@ internal sealed partial class RedisLiveMetricBus(
                 throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is not connected.");
             }
 
-            var seq = (long)await redis.GetDatabase().ScriptEvaluateAsync(
+            // Nobody follows the run on any instance: nothing to serialize or send. A follower that
+            // arrives later reads these (already committed) points over REST.
+            var database = redis.GetDatabase();
+            if (!await database.KeyExistsAsync(WatchedKey(runId)))
+            {
+                return;
+            }
+
+            var seq = (long)await database.ScriptEvaluateAsync(
                 PublishScript,
                 [(RedisKey)$"metricservice:live:seq:{runId:N}"],
-                [_channel.ToString(), floor, runId.ToString("N"), JsonSerializer.SerializeToUtf8Bytes(metrics, Json)]);
+                [RunChannel(runId).ToString(), floor, runId.ToString("N"), JsonSerializer.SerializeToUtf8Bytes(metrics, Json)]);
             Remember(runId, seq);
             if (Interlocked.Exchange(ref _redisDown, 0) == 1)
             {
@@ -134,33 +253,6 @@ internal sealed partial class RedisLiveMetricBus(
         }
     }
 
-    private async Task SubscribeWhenPossibleAsync(CancellationToken stoppingToken)
-    {
-        // The client re-subscribes by itself after reconnects, once the first subscription exists.
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await SubscribeAsync();
-                return;
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
-        }
-    }
-
-    // One handler instance, removed before every (re)subscription: a subscription that timed out on
-    // the client may still have been registered, and a second one would deliver every batch twice.
-    private async Task SubscribeAsync()
-    {
-        var subscriber = redis.GetSubscriber();
-        _handler ??= (_, message) => OnMessage(message);
-        await subscriber.UnsubscribeAsync(_channel, _handler);
-        await subscriber.SubscribeAsync(_channel, _handler);
-    }
-
     private void OnMessage(RedisValue message)
     {
         try
@@ -181,7 +273,8 @@ internal sealed partial class RedisLiveMetricBus(
         }
     }
 
-    private long Remember(Guid runId, long seq) => _lastSeq.AddOrUpdate(runId, seq, (_, last) => Math.Max(last, seq));
+    private long Remember(Guid runId, long seq) =>
+        _lastSeq.AddOrUpdate(runId, (seq, Environment.TickCount64), (_, last) => (Math.Max(last.Seq, seq), Environment.TickCount64)).Seq;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Live publish queue full ({Capacity} batches); live updates are being dropped")]
     private static partial void LogQueueFull(ILogger logger, int capacity);
@@ -194,6 +287,12 @@ internal sealed partial class RedisLiveMetricBus(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Live publish for run {RunId} failed: {Reason}")]
     private static partial void LogPublishFailed(ILogger logger, Guid runId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Following run {RunId} over Redis failed ({Reason}); retried within 10 s")]
+    private static partial void LogFollowFailed(ILogger logger, Guid runId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the followed runs in Redis failed: {Reason}")]
+    private static partial void LogRenewFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored a malformed live message: {Reason}")]
     private static partial void LogBadMessage(ILogger logger, string reason);

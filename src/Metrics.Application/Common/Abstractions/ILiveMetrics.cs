@@ -17,6 +17,23 @@ public interface ILiveMetricPublisher
 public interface ILiveMetricDelivery
 {
     void Deliver(LiveMetricBatch batch);
+
+    /// <summary>The runs that at least one connection of this instance follows.</summary>
+    IReadOnlyCollection<Guid> FollowedRuns { get; }
+}
+
+/// <summary>
+/// Live updates cost the write path only for runs someone follows: a run's batches are published
+/// only while some instance has said it follows the run.
+/// </summary>
+public interface ILiveRunInterest
+{
+    /// <summary>
+    /// Called when a connection here starts following <paramref name="runId"/>, before it is told
+    /// so: once this completes, every batch of the run committed from then on reaches this instance.
+    /// Never fails the caller (without Redis, batches are delivered locally anyway).
+    /// </summary>
+    ValueTask FollowAsync(Guid runId, CancellationToken cancellationToken);
 }
 
 /// <summary>The live connections of this instance, as far as keys are concerned.</summary>

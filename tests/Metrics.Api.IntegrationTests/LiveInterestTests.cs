@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using Metrics.Api.IntegrationTests.Support;
+using StackExchange.Redis;
+using static Metrics.Api.IntegrationTests.Support.Http;
+
+namespace Metrics.Api.IntegrationTests;
+
+/// <summary>
+/// Live delivery costs the write path only for runs someone follows: a run's batches go over Redis
+/// only while some instance follows it, on the run's own channel, to the instances that follow it.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class LiveInterestTests(LiveFixture live) : IClassFixture<LiveFixture>
+{
+    private static async Task<ConnectionMultiplexer> RedisAsync()
+    {
+        var (host, port) = TestEnvironment.RedisEndpoint;
+        return await ConnectionMultiplexer.ConnectAsync($"{host}:{port}");
+    }
+
+    private static RedisChannel Channel(Guid run) => RedisChannel.Literal($"metricservice:live:{run:N}");
+
+    [Fact]
+    public async Task A_run_nobody_follows_is_not_published_and_a_followed_one_only_on_its_own_channel()
+    {
+        await using var redis = await RedisAsync();
+        var seen = new ConcurrentQueue<string>();
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("metricservice:live*"), (channel, _) => seen.Enqueue(channel.ToString()));
+        var (unfollowed, followed) = (Guid.NewGuid(), Guid.NewGuid());
+        await using var probe = await HubProbe.ConnectAsync(live.ClientB);
+        await probe.SubscribeAsync(followed, null);
+
+        await live.ClientA.PostBatchAsync(Point(unfollowed, "loss", 1, 0.5));
+        await live.ClientA.PostBatchAsync(Point(followed, "loss", 1, 0.5));
+
+        (await probe.NextAsync()).GetProperty("run_id").GetGuid().Should().Be(followed, "written on A, delivered on B");
+        await Task.Delay(300);
+        seen.Should().Contain(Channel(followed).ToString());
+        seen.Should().NotContain(c => c.Contains(unfollowed.ToString("N"), StringComparison.Ordinal), "nobody follows that run");
+        seen.Should().NotContain("metricservice:live", "no batch goes to every instance");
+    }
+
+    [Fact]
+    public async Task An_instance_lets_go_of_a_run_once_its_last_follower_has_left()
+    {
+        await using var redis = await RedisAsync();
+        var server = redis.GetServers()[0];
+        var run = Guid.NewGuid();
+        var probe = await HubProbe.ConnectAsync(live.ClientB);
+        await probe.SubscribeAsync(run, null);
+        (await server.SubscriptionSubscriberCountAsync(Channel(run))).Should().Be(1, "B follows the run");
+        (await redis.GetDatabase().KeyExistsAsync($"metricservice:live:watched:{run:N}")).Should().BeTrue();
+
+        await probe.DisposeAsync();
+
+        // Let go at the next renewal (every 10 s).
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await server.SubscriptionSubscriberCountAsync(Channel(run)) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+        }
+
+        (await server.SubscriptionSubscriberCountAsync(Channel(run))).Should().Be(0);
+    }
+}
