@@ -35,7 +35,9 @@ public static class DependencyInjection
 
         // Named, so telemetry (the pool name of Npgsql's metrics) never shows the connection string.
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres.ConnectionString) { Name = "metrics" }.Build());
-        services.AddDbContext<MetricsDbContext>((sp, options) =>
+        // Pooled: a request's first use of a fresh context (its internal service scope) showed as
+        // 6 % of the service's samples in a profile of small reads.
+        services.AddDbContextPool<MetricsDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
                 .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
         services.AddScoped<IMetricReader, MetricReader>();
