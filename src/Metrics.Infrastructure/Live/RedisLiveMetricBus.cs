@@ -112,7 +112,7 @@ internal sealed partial class RedisLiveMetricBus(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            LogFollowFailed(logger, runId, ex.Message);
+            MarkRedisDown(ex);
         }
     }
 
@@ -166,7 +166,7 @@ internal sealed partial class RedisLiveMetricBus(
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                LogRenewFailed(logger, ex.Message);
+                MarkRedisDown(ex);
             }
         }
     }
@@ -221,7 +221,9 @@ internal sealed partial class RedisLiveMetricBus(
             // Nobody follows the run on any instance: nothing to serialize or send. A follower that
             // arrives later reads these (already committed) points over REST.
             var database = redis.GetDatabase();
-            if (!await database.KeyExistsAsync(WatchedKey(runId)))
+            var watched = await database.KeyExistsAsync(WatchedKey(runId));
+            MarkRedisUp();
+            if (!watched)
             {
                 return;
             }
@@ -231,18 +233,11 @@ internal sealed partial class RedisLiveMetricBus(
                 [(RedisKey)$"metricservice:live:seq:{runId:N}"],
                 [RunChannel(runId).ToString(), floor, runId.ToString("N"), JsonSerializer.SerializeToUtf8Bytes(metrics, Json)]);
             Remember(runId, seq);
-            if (Interlocked.Exchange(ref _redisDown, 0) == 1)
-            {
-                LogRedisBack(logger);
-            }
         }
         catch (RedisConnectionException ex)
         {
             // Redis never saw it: deliver here, so a single instance keeps streaming.
-            if (Interlocked.Exchange(ref _redisDown, 1) == 0)
-            {
-                LogRedisDown(logger, ex.Message);
-            }
+            MarkRedisDown(ex);
 
             delivery.Deliver(new LiveMetricBatch(runId, Remember(runId, floor + 1), metrics));
         }
@@ -273,6 +268,23 @@ internal sealed partial class RedisLiveMetricBus(
         }
     }
 
+    // Logged once per outage (whichever path notices first) and once on return (a publish succeeds).
+    private void MarkRedisDown(Exception ex)
+    {
+        if (Interlocked.Exchange(ref _redisDown, 1) == 0)
+        {
+            LogRedisDown(logger, ex.Message);
+        }
+    }
+
+    private void MarkRedisUp()
+    {
+        if (Interlocked.Exchange(ref _redisDown, 0) == 1)
+        {
+            LogRedisBack(logger);
+        }
+    }
+
     private long Remember(Guid runId, long seq) =>
         _lastSeq.AddOrUpdate(runId, (seq, Environment.TickCount64), (_, last) => (Math.Max(last.Seq, seq), Environment.TickCount64)).Seq;
 
@@ -287,12 +299,6 @@ internal sealed partial class RedisLiveMetricBus(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Live publish for run {RunId} failed: {Reason}")]
     private static partial void LogPublishFailed(ILogger logger, Guid runId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Following run {RunId} over Redis failed ({Reason}); retried within 10 s")]
-    private static partial void LogFollowFailed(ILogger logger, Guid runId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the followed runs in Redis failed: {Reason}")]
-    private static partial void LogRenewFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored a malformed live message: {Reason}")]
     private static partial void LogBadMessage(ILogger logger, string reason);
