@@ -62,4 +62,24 @@ public sealed class LiveInterestTests(LiveFixture live) : IClassFixture<LiveFixt
 
         (await server.SubscriptionSubscriberCountAsync(Channel(run))).Should().Be(0);
     }
+
+    [Fact]
+    public async Task A_refused_raw_subscribe_follows_nothing_in_redis()
+    {
+        await using var redis = await RedisAsync();
+        var server = redis.GetServers()[0];
+        await using var probe = await RawSocketProbe.ConnectAsync(live.ClientB, Guid.NewGuid().ToString());
+        for (var i = 1; i < 100; i++)
+        {
+            await probe.SendAsync(new { type = "subscribe", payload = new { run_id = Guid.NewGuid() } });
+            (await probe.NextAsync()).GetProperty("type").GetString().Should().Be("subscribed");
+        }
+
+        var refused = Guid.NewGuid();
+        await probe.SendAsync(new { type = "subscribe", payload = new { run_id = refused } });
+
+        (await probe.NextAsync()).GetProperty("type").GetString().Should().Be("error", "a connection follows at most 100 runs");
+        (await server.SubscriptionSubscriberCountAsync(Channel(refused))).Should().Be(0);
+        (await redis.GetDatabase().KeyExistsAsync($"metricservice:live:watched:{refused:N}")).Should().BeFalse();
+    }
 }

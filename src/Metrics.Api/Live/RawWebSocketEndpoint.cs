@@ -176,21 +176,20 @@ internal static partial class RawWebSocketEndpoint
                 }
 
                 // Another run than the path's: the key must be allowed to follow it too.
-                var parsed = Parse(buffer.AsSpan(0, length), json);
-                if (parsed is { Type: "subscribe", Payload.RunId: { } other } && other != pathRun && other != Guid.Empty
+                if (Parse(buffer.AsSpan(0, length), json) is { Type: "subscribe", Payload.RunId: { } other } && other != pathRun && other != Guid.Empty
                     && await refusal(other) is { } forbidden)
                 {
                     connection.SendError(forbidden);
                     continue;
                 }
 
-                // Followed (across instances) before the client is told it is subscribed.
-                if (parsed is { Type: "subscribe" } && (parsed.Payload?.RunId ?? pathRun) is var followed && followed != Guid.Empty)
+                // A run subscribed to is followed across instances before the client is told so
+                // (and only then: a refused subscribe costs Redis nothing).
+                if (Handle(buffer.AsSpan(0, length), connection, pathRun, subscribers, json) is { } subscribed)
                 {
-                    await follow(followed);
+                    await follow(subscribed);
+                    connection.SendControl("subscribed", new { run_id = subscribed });
                 }
-
-                Handle(buffer.AsSpan(0, length), connection, pathRun, subscribers, json);
             }
         }
         finally
@@ -199,7 +198,8 @@ internal static partial class RawWebSocketEndpoint
         }
     }
 
-    private static void Handle(ReadOnlySpan<byte> text, Connection connection, Guid pathRun, LiveSubscribers subscribers, JsonSerializerOptions json)
+    /// <returns>The run the message subscribed the connection to, which the caller confirms.</returns>
+    private static Guid? Handle(ReadOnlySpan<byte> text, Connection connection, Guid pathRun, LiveSubscribers subscribers, JsonSerializerOptions json)
     {
         ClientMessage? message;
         try
@@ -209,7 +209,7 @@ internal static partial class RawWebSocketEndpoint
         catch (JsonException)
         {
             connection.SendError("Messages are JSON objects: {\"type\":\"subscribe\"|\"unsubscribe\"|\"ping\",\"payload\":{…}}.");
-            return;
+            return null;
         }
 
         var run = message?.Payload?.RunId ?? pathRun;
@@ -225,8 +225,7 @@ internal static partial class RawWebSocketEndpoint
                 connection.SendError(LiveSubscribers.TooManyRunsMessage);
                 break;
             case "subscribe":
-                connection.SendControl("subscribed", new { run_id = run });
-                break;
+                return run;
             case "unsubscribe" when message.Payload?.RunId is { } only:
                 subscribers.Unsubscribe(only, connection);
                 connection.SendControl("unsubscribed", new { run_id = only });
@@ -243,6 +242,8 @@ internal static partial class RawWebSocketEndpoint
                 connection.SendError($"Unknown message type '{message?.Type}'; expected subscribe, unsubscribe or ping.");
                 break;
         }
+
+        return null;
     }
 
     private static ClientMessage? Parse(ReadOnlySpan<byte> text, JsonSerializerOptions json)
