@@ -4,6 +4,7 @@ using Metrics.Infrastructure.Configuration;
 using Metrics.Infrastructure.Health;
 using Metrics.Infrastructure.Live;
 using Metrics.Infrastructure.Persistence;
+using Metrics.Infrastructure.Persistence.Writes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,6 +51,7 @@ public static class DependencyInjection
         services.AddHostedService<IdempotencyCleanup>();
         services.Configure<WriteOptions>(o => o.Mode = configuration.GetValue("WRITE_MODE", WriteMode.Auto));
         services.Configure<StorageOptions>(o => StorageOptions.Bind(o, configuration));
+        services.AddSingleton<SeriesCatalog>();
         services.AddSingleton<MetricWriter>();
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<IMetricWriter>(sp => sp.GetRequiredService<GroupCommitWriter>());

@@ -34,8 +34,8 @@ public sealed class MigrationTests
                 .Count(t => t.IsSubclassOf(typeof(Microsoft.EntityFrameworkCore.Migrations.Migration)));
             migrations.Should().BeGreaterThan(0);
             ((long)(await history.ExecuteScalarAsync())!).Should().Be(migrations, "each migration was applied once");
-            await using var tables = new NpgsqlCommand("SELECT count(*) FROM pg_tables WHERE tablename IN ('metrics', 'system_metrics')", connection);
-            ((long)(await tables.ExecuteScalarAsync())!).Should().Be(2);
+            await using var tables = new NpgsqlCommand("SELECT count(*) FROM pg_tables WHERE tablename IN ('series', 'points', 'system_metrics')", connection);
+            ((long)(await tables.ExecuteScalarAsync())!).Should().Be(3);
         }
         finally
         {

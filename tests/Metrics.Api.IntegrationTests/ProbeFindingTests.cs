@@ -151,7 +151,8 @@ public sealed class ProbeFindingTests(ApiFixture fixture)
         {
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand("""
-                INSERT INTO metrics (run_id, metric_name, step, value, time) VALUES (@run, 'loss', 0, 2, '-infinity');
+                INSERT INTO points (series_id, step, value, time)
+                SELECT series_id, 0, 2, '-infinity' FROM series WHERE run_id = @run AND metric_name = 'loss';
                 UPDATE metric_summaries SET first_time = '-infinity' WHERE run_id = @run;
                 """, connection);
             command.Parameters.AddWithValue("run", run);

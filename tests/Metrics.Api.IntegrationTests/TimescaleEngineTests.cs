@@ -23,9 +23,9 @@ public sealed class TimescaleEngineTests(TimescaleFixture fixture)
             .Should().ContainSingle().Which.Should().StartWith("2.");
         (await _db.ColumnAsync("""
                 SELECT hypertable_name || ':' || column_name || ':' || time_interval FROM timescaledb_information.dimensions
-                WHERE hypertable_name IN ('metrics', 'system_metrics') ORDER BY 1
+                WHERE hypertable_name IN ('points', 'system_metrics') ORDER BY 1
                 """))
-            .Should().Equal("metrics:time:12:00:00", "system_metrics:time:12:00:00"); // CHUNK_INTERVAL_HOURS=12
+            .Should().Equal("points:time:12:00:00", "system_metrics:time:12:00:00"); // CHUNK_INTERVAL_HOURS=12
     }
 
     [Fact]
@@ -36,13 +36,13 @@ public sealed class TimescaleEngineTests(TimescaleFixture fixture)
                 FROM timescaledb_information.compression_settings ORDER BY 1
                 """))
             .Should().Equal(
-                "metrics:metric_name:segment 2", "metrics:run_id:segment 1", "metrics:step:order 1", "metrics:time:order 2",
+                "points:series_id:segment 1", "points:step:order 1", "points:time:order 2",
                 "system_metrics:metric_type:segment 2", "system_metrics:run_id:segment 1", "system_metrics:time:order 1");
         var jobs = await JobsAsync();
         jobs.Should().BeEquivalentTo(
-            "metrics:policy_compression:compress_after=3 days",  // COMPRESS_AFTER_DAYS=3
+            "points:policy_compression:compress_after=3 days",  // COMPRESS_AFTER_DAYS=3
             "system_metrics:policy_compression:compress_after=3 days",
-            "metrics:policy_retention:drop_after=36500 days",    // RETENTION_DAYS=36500
+            "points:policy_retention:drop_after=36500 days",    // RETENTION_DAYS=36500
             "system_metrics:policy_retention:drop_after=36500 days",
             "metric_minutes:policy_refresh_continuous_aggregate:start_offset=36500 days", // refreshes stop where points are dropped
             "metric_hours:policy_refresh_continuous_aggregate:start_offset=36500 days");
@@ -83,13 +83,13 @@ public sealed class TimescaleEngineTests(TimescaleFixture fixture)
         var before = await ReadAllAsync(reads);
 
         var chunkFilter = "older_than => '2023-03-02'::timestamptz, newer_than => '2023-02-28'::timestamptz";
-        await _db.ExecuteAsync($"SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks('metrics', {chunkFilter}) c");
+        await _db.ExecuteAsync($"SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks('points', {chunkFilter}) c");
         await _db.ExecuteAsync($"SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks('system_metrics', {chunkFilter}) c");
         (await _db.ColumnAsync("""
                 SELECT hypertable_name || ':' || is_compressed FROM timescaledb_information.chunks
-                WHERE hypertable_name IN ('metrics', 'system_metrics') AND range_start < '2023-03-02' AND range_end > '2023-02-28' ORDER BY 1
+                WHERE hypertable_name IN ('points', 'system_metrics') AND range_start < '2023-03-02' AND range_end > '2023-02-28' ORDER BY 1
                 """))
-            .Should().Equal("metrics:true", "system_metrics:true");
+            .Should().Equal("points:true", "system_metrics:true");
         await fixture.ForgetCachedReadsAsync();
 
         (await ReadAllAsync(reads)).Should().Equal(before, "compression changes how points are stored, not what is read");
@@ -146,9 +146,9 @@ public sealed class TimescaleEngineTests(TimescaleFixture fixture)
                            (array_agg(last_value ORDER BY last_time DESC))[1] AS last_value
                     FROM raw GROUP BY 1
                 ), minutes AS (
-                    SELECT {columns} FROM {tables[0]} WHERE run_id = @run
+                    SELECT {columns} FROM {tables[0]} WHERE series_id IN (SELECT series_id FROM series WHERE run_id = @run)
                 ), hours AS (
-                    SELECT {columns} FROM {tables[1]} WHERE run_id = @run
+                    SELECT {columns} FROM {tables[1]} WHERE series_id IN (SELECT series_id FROM series WHERE run_id = @run)
                 )
                 SELECT (SELECT count(*) FROM minutes)::text || ' minutes, ' || (SELECT count(*) FROM hours) || ' hours, '
                     || (SELECT count(*) FROM ((SELECT * FROM raw EXCEPT ALL SELECT * FROM minutes) UNION ALL (SELECT * FROM minutes EXCEPT ALL SELECT * FROM raw)) d)
@@ -193,7 +193,7 @@ public sealed class TimescaleEngineTests(TimescaleFixture fixture)
         await _client.PostBatchAsync(Point(run, "acc", 1, 0.5, DateTimeOffset.UtcNow.AddYears(5).ToString("O")));
         var runs = (await _client.GetJsonAsync("/api/v1/runs?limit=1"))["runs"]!.AsArray();
         runs.Single()!["run_id"]!.GetValue<Guid>().Should().Be(run);
-        (await _db.ColumnAsync("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics'"))
+        (await _db.ColumnAsync("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'points'"))
             .Single().Should().NotBe("0", "points are stored in the hypertable's chunks");
     }
 

@@ -43,6 +43,7 @@ public static class DatabaseMigrator
             try
             {
                 await db.Database.MigrateAsync(cancellationToken);
+                await StorageUpgrade.RunAsync((NpgsqlConnection)db.Database.GetDbConnection(), logger, cancellationToken);
                 var storage = scope.ServiceProvider.GetRequiredService<IOptions<StorageOptions>>().Value;
                 await StoragePolicies.ApplyAsync((NpgsqlConnection)db.Database.GetDbConnection(), storage, logger, cancellationToken);
             }

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Metrics.Infrastructure.Persistence;
 
-/// <summary>The schema and the read side. Writes bypass it (binary COPY in <see cref="MetricWriter"/>).</summary>
+/// <summary>The schema and the read side. Writes bypass it (binary COPY in <see cref="Writes.MetricWriter"/>).</summary>
 public sealed class MetricsDbContext(DbContextOptions<MetricsDbContext> options) : DbContext(options)
 {
     public DbSet<Metric> Metrics => Set<Metric>();

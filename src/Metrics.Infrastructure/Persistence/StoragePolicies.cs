@@ -10,7 +10,7 @@ namespace Metrics.Infrastructure.Persistence;
 /// </summary>
 internal static class StoragePolicies
 {
-    private static readonly string[] Hypertables = ["metrics", "system_metrics"];
+    private static readonly string[] Hypertables = ["points", "system_metrics"];
 
     // Each continuous aggregate's refresh policy: the newest bucket is left to real-time aggregation.
     private static readonly (string View, TimeSpan EndOffset, TimeSpan Schedule)[] Aggregates =

@@ -18,7 +18,14 @@ public sealed class Db(NpgsqlDataSource dataSource)
     public async Task InsertBehindTheApiAsync(Guid run, string name, long step, double value)
     {
         await using var command = dataSource.CreateCommand(
-            "INSERT INTO metrics (run_id, metric_name, step, value, time) VALUES (@run, @name, @step, @value, now())");
+            """
+            WITH created AS (
+                INSERT INTO series (run_id, metric_name) VALUES (@run, @name) ON CONFLICT DO NOTHING RETURNING series_id
+            )
+            INSERT INTO points (series_id, step, value, time)
+            SELECT coalesce((SELECT series_id FROM created), (SELECT series_id FROM series WHERE run_id = @run AND metric_name = @name)),
+                   @step, @value, now()
+            """);
         command.Parameters.AddWithValue("run", run);
         command.Parameters.AddWithValue("name", name);
         command.Parameters.AddWithValue("step", step);

@@ -91,21 +91,9 @@ namespace Metrics.Infrastructure.Persistence.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("value");
 
-                    b.HasIndex("RunId", "Time")
-                        .HasDatabaseName("ix_metrics_run_time");
+                    b.ToTable((string)null);
 
-                    b.HasIndex("RunId", "Name", "Time")
-                        .HasDatabaseName("ix_metrics_run_name_time");
-
-                    b.HasIndex("RunId", "Name", "Step", "Time")
-                        .IsUnique()
-                        .IsDescending(false, false, true, true)
-                        .HasDatabaseName("ux_metrics_identity");
-
-                    NpgsqlIndexBuilderExtensions.HasNullSortOrder(b.HasIndex("RunId", "Name", "Step", "Time"), new[] { NullSortOrder.Unspecified, NullSortOrder.Unspecified, NullSortOrder.NullsLast, NullSortOrder.Unspecified });
-                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("RunId", "Name", "Step", "Time"), false);
-
-                    b.ToTable("metrics", (string)null);
+                    b.ToView("metrics", (string)null);
                 });
 
             modelBuilder.Entity("Metrics.Domain.SystemMetrics.SystemMetric", b =>
@@ -378,6 +366,67 @@ namespace Metrics.Infrastructure.Persistence.Migrations
                         .HasDatabaseName("ix_run_projects_project");
 
                     b.ToTable("run_projects", (string)null);
+                });
+
+            modelBuilder.Entity("Metrics.Infrastructure.Persistence.Series", b =>
+                {
+                    b.Property<long>("SeriesId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("series_id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("SeriesId"));
+
+                    b.Property<string>("MetricName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("metric_name");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.HasKey("SeriesId");
+
+                    b.HasIndex("RunId", "MetricName")
+                        .IsUnique()
+                        .HasDatabaseName("ux_series_run_name");
+
+                    b.ToTable("series", (string)null);
+                });
+
+            modelBuilder.Entity("Metrics.Infrastructure.Persistence.SeriesPoint", b =>
+                {
+                    b.Property<string>("Metadata")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("metadata");
+
+                    b.Property<long>("SeriesId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("series_id");
+
+                    b.Property<long?>("Step")
+                        .HasColumnType("bigint")
+                        .HasColumnName("step");
+
+                    b.Property<DateTime>("Time")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("time");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("double precision")
+                        .HasColumnName("value");
+
+                    b.HasIndex("SeriesId", "Time")
+                        .HasDatabaseName("ix_points_series_time");
+
+                    b.HasIndex("SeriesId", "Step", "Time")
+                        .IsUnique()
+                        .HasDatabaseName("ux_points_identity");
+
+                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("SeriesId", "Step", "Time"), false);
+
+                    b.ToTable("points", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -42,17 +42,17 @@ def value(i):
 
 def points():
     for i in range(3000):  # loss: stepped, with non-finite values and some metadata
-        p = {"run_id": RUN_A, "metric_name": "loss", "step": i, "value": value(i), "timestamp": iso(BASE + i * 1.5 + 0.000123)}
+        p = {"run_id": RUN_A, "metric_name": "loss", "step": i, "value": value(i), "time": iso(BASE + i * 1.5 + 0.000123)}
         if i % 20 == 0: p["metadata"] = {"epoch": i // 100, "tag": "e"}
         yield p
     for i in range(60):  # acc: no steps
-        yield {"run_id": RUN_A, "metric_name": "acc", "step": None, "value": i / 60, "timestamp": iso(BASE + i * 61)}
+        yield {"run_id": RUN_A, "metric_name": "acc", "step": None, "value": i / 60, "time": iso(BASE + i * 61)}
     for i in range(0, 3500, 7):  # lr: sparse steps
-        yield {"run_id": RUN_A, "metric_name": "lr", "step": i, "value": 0.1 * 0.999 ** i, "timestamp": iso(BASE + i)}
+        yield {"run_id": RUN_A, "metric_name": "lr", "step": i, "value": 0.1 * 0.999 ** i, "time": iso(BASE + i)}
     for i in range(2000):  # run B: huge values and a second series named loss
-        yield {"run_id": RUN_B, "metric_name": "loss", "step": i * 3, "value": 1.7e308 if i % 3 else -1.5e308, "timestamp": iso(BASE + 86400 + i * 2)}
+        yield {"run_id": RUN_B, "metric_name": "loss", "step": i * 3, "value": 1.7e308 if i % 3 else -1.5e308, "time": iso(BASE + 86400 + i * 2)}
     for i in range(40):
-        yield {"run_id": RUN_B, "metric_name": "grad norm/layer.0", "step": i, "value": i * i, "timestamp": iso(BASE + 86400 + i)}
+        yield {"run_id": RUN_B, "metric_name": "grad norm/layer.0", "step": i, "value": i * i, "time": iso(BASE + 86400 + i)}
 
 def main():
     psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
@@ -70,7 +70,7 @@ def main():
         for k in range(0, len(pts), 700):
             call("POST", "/api/v1/metrics/batch", {"metrics": pts[k:k + 700]})
         call("POST", "/api/v1/metrics/batch", {"metrics": pts[100:300]})  # a retry: all duplicates
-        system = [{"run_id": RUN_A, "metric_type": "gpu_util", "value": (i * 7) % 100, "timestamp": iso(BASE + i * 10),
+        system = [{"run_id": RUN_A, "metric_type": "gpu_util", "value": (i * 7) % 100, "time": iso(BASE + i * 10),
                    "metadata": {"gpu": i % 2}} for i in range(200)]
         call("POST", "/api/v1/metrics/system/batch", {"metrics": system})
 

@@ -7,7 +7,7 @@ using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
 using Microsoft.Extensions.Hosting;
 
-namespace Metrics.Infrastructure.Persistence;
+namespace Metrics.Infrastructure.Persistence.Writes;
 
 /// <summary>
 /// Group commit for the metric write path. Concurrent requests queue their batches; a few writer
