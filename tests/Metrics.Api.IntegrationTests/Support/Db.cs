@@ -15,7 +15,7 @@ public sealed class Db(NpgsqlDataSource dataSource)
         await ScalarAsync<long>("SELECT count(*) FROM system_metrics WHERE run_id = @run", run);
 
     /// <summary>Writes behind the API's back: neither the cache nor the series summary is told.</summary>
-    public async Task InsertBehindTheApiAsync(Guid run, string name, long step, double value)
+    public async Task InsertBehindTheApiAsync(Guid run, string name, long step, double value, DateTimeOffset? time = null)
     {
         await using var command = dataSource.CreateCommand(
             """
@@ -24,12 +24,13 @@ public sealed class Db(NpgsqlDataSource dataSource)
             )
             INSERT INTO points (series_id, step, value, time)
             SELECT coalesce((SELECT series_id FROM created), (SELECT series_id FROM series WHERE run_id = @run AND metric_name = @name)),
-                   @step, @value, now()
+                   @step, @value, coalesce(@time, now())
             """);
         command.Parameters.AddWithValue("run", run);
         command.Parameters.AddWithValue("name", name);
         command.Parameters.AddWithValue("step", step);
         command.Parameters.AddWithValue("value", value);
+        command.Parameters.Add(new NpgsqlParameter("time", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)time?.UtcDateTime ?? DBNull.Value });
         await command.ExecuteNonQueryAsync();
     }
 

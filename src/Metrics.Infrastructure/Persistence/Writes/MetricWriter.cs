@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Exceptions;
 using Metrics.Application.Common.Models;
+using Metrics.Application.Common.Telemetry;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
 using Npgsql;
@@ -17,8 +18,13 @@ namespace Metrics.Infrastructure.Persistence.Writes;
 /// from what was inserted and merged by one statement. Of points sharing an identity, in the call
 /// or across concurrent calls, the first stored wins and only its caller is told it is new.
 /// </summary>
-internal sealed class MetricWriter(NpgsqlDataSource dataSource, SeriesCatalog catalog, IOptions<WriteOptions> options, TimeProvider clock) : IMetricWriter
+internal sealed class MetricWriter(
+    NpgsqlDataSource dataSource, SeriesCatalog catalog, IOptions<WriteOptions> options, TimeProvider clock, ServiceMetrics telemetry) : IMetricWriter
 {
+    private long _copies;
+    private long _copyConflicts;
+    private long _inserts;
+
     // Auto until the first write decides (then Copy or Insert).
     private volatile WriteMode _mode = options.Value.Mode;
 
@@ -53,9 +59,19 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, SeriesCatalog ca
             mode = _mode = await DetectModeAsync(connection, transaction, cancellationToken);
         }
 
-        var inserted = mode == WriteMode.Copy && !MayHoldStoredPoints(unique)
-            ? await TryCopyAsync(unique, metrics, connection, transaction, cancellationToken) ?? await InsertNewAsync(unique, metrics, connection, transaction, cancellationToken)
-            : await InsertNewAsync(unique, metrics, connection, transaction, cancellationToken);
+        PointRow[] inserted;
+        string path;
+        if (mode == WriteMode.Copy && !MayHoldStoredPoints(unique))
+        {
+            var copied = await TryCopyAsync(unique, metrics, connection, transaction, cancellationToken);
+            (inserted, path) = copied is not null
+                ? (copied, "copy")
+                : (await InsertNewAsync(unique, metrics, connection, transaction, cancellationToken), "copy_conflict");
+        }
+        else
+        {
+            (inserted, path) = (await InsertNewAsync(unique, metrics, connection, transaction, cancellationToken), "insert");
+        }
 
         var aggregates = GroupAggregates.Of(inserted, metrics);
         if (inserted.Length > 0)
@@ -65,6 +81,13 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, SeriesCatalog ca
         }
 
         await transaction.CommitAsync(cancellationToken);
+        _ = path switch
+        {
+            "copy" => Interlocked.Increment(ref _copies),
+            "copy_conflict" => Interlocked.Increment(ref _copyConflicts),
+            _ => Interlocked.Increment(ref _inserts),
+        };
+        telemetry.WriteGroups.Add(1, new KeyValuePair<string, object?>("path", path));
 
         catalog.Learn(learnt);
         foreach (var summary in aggregates.Summaries)
@@ -82,6 +105,9 @@ internal sealed class MetricWriter(NpgsqlDataSource dataSource, SeriesCatalog ca
         Array.Sort(sources);
         return sources.Select(i => metrics[i]).ToList();
     }
+
+    /// <summary>Committed writes by path so far (copy, copy_conflict, insert): what tests look at.</summary>
+    internal (long Copies, long CopyConflicts, long Inserts) Paths => (Interlocked.Read(ref _copies), Interlocked.Read(ref _copyConflicts), Interlocked.Read(ref _inserts));
 
     public async Task<int> WriteSystemMetricsAsync(IReadOnlyList<SystemMetric> metrics, IReadOnlyList<RunClaim> claims, CancellationToken cancellationToken)
     {
