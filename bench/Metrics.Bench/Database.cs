@@ -10,8 +10,16 @@ internal sealed class Database(string connectionString)
     /// <summary>The 1,000,000-point series the read benchmarks use; fixed so seeding happens once.</summary>
     public static readonly Guid ReadRun = Guid.Parse("0b5e55ed-0000-4000-8000-000000000001");
 
-    public async Task<long> ApproximateRowsAsync() =>
-        await ScalarAsync<long>("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE relname = 'metrics'");
+    public async Task<long> ApproximateRowsAsync()
+    {
+        // A table never analyzed (e.g. just filled by the upgrade) has no estimate yet.
+        if (await ScalarAsync<float>("SELECT reltuples FROM pg_class WHERE relname = 'points'") < 0)
+        {
+            await ExecuteAsync("ANALYZE points");
+        }
+
+        return await ScalarAsync<long>("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE relname = 'points'");
+    }
 
     public async Task<long> CountAsync(IReadOnlyCollection<Guid> runs)
     {
@@ -65,7 +73,7 @@ internal sealed class Database(string connectionString)
             USING (run_id, metric_name)
             ON CONFLICT (run_id, metric_name) DO NOTHING
             """, ("runs", runs.ToArray()));
-        await ExecuteAsync("ANALYZE metrics");
+        await ExecuteAsync("ANALYZE points");
         await ExecuteAsync("ANALYZE metric_summaries");
         log.WriteLine($"seed: {(runs.Contains(ReadRun) ? 1_000_000 : 0) + (runs.Count(r => r != ReadRun) * 20_000L):N0} rows in {clock.Elapsed.TotalSeconds:F0}s");
     }
@@ -133,16 +141,32 @@ internal sealed class Database(string connectionString)
             : null;
     }
 
+    /// <summary>Points of one run, straight into the service's tables (its series first).</summary>
     private async Task CopyAsync(IEnumerable<(Guid Run, string Name, long Step, double Value, DateTime Time, string? Metadata)> points)
     {
+        var rows = points.ToList();
         await using var connection = await OpenAsync();
+        var ids = new Dictionary<string, long>();
+        await using (var series = new NpgsqlCommand("""
+            INSERT INTO series (run_id, metric_name) SELECT @run, unnest(@names) ON CONFLICT DO NOTHING;
+            SELECT metric_name, series_id FROM series WHERE run_id = @run
+            """, connection))
+        {
+            series.Parameters.AddWithValue("run", rows[0].Run);
+            series.Parameters.AddWithValue("names", rows.Select(p => p.Name).Distinct().ToArray());
+            await using var reader = await series.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                ids[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
         await using var importer = await connection.BeginBinaryImportAsync(
-            "COPY metrics (run_id, metric_name, step, value, time, metadata) FROM STDIN (FORMAT BINARY)");
-        foreach (var p in points)
+            "COPY points (series_id, step, value, time, metadata) FROM STDIN (FORMAT BINARY)");
+        foreach (var p in rows)
         {
             await importer.StartRowAsync();
-            await importer.WriteAsync(p.Run, NpgsqlDbType.Uuid);
-            await importer.WriteAsync(p.Name, NpgsqlDbType.Text);
+            await importer.WriteAsync(ids[p.Name], NpgsqlDbType.Bigint);
             await importer.WriteAsync(p.Step, NpgsqlDbType.Bigint);
             await importer.WriteAsync(p.Value, NpgsqlDbType.Double);
             await importer.WriteAsync(p.Time, NpgsqlDbType.TimestampTz);

