@@ -77,6 +77,21 @@ public sealed class StorageWriteTests(ApiFixture fixture)
     }
 
     [Fact]
+    public void The_series_ids_held_in_memory_are_bounded_whatever_one_key_writes()
+    {
+        var catalog = new SeriesCatalog();
+        var name = "loss";
+        for (var i = 0; i < SeriesCatalog.MaxSeries + 10; i++)
+        {
+            catalog.Learn([new((Guid.NewGuid(), name), i)]);
+            catalog.Stored(i, i, null);
+        }
+
+        catalog.Count.Should().BeLessThanOrEqualTo(SeriesCatalog.MaxSeries + 1);
+        catalog.MayBeStored(5, 5, DateTime.UtcNow).Should().BeFalse("the marks are dropped with the ids");
+    }
+
+    [Fact]
     public async Task Two_instances_creating_the_same_new_series_at_once_agree_on_one_id_and_keep_every_point()
     {
         await using var second = new ApiFactory();

@@ -13,7 +13,7 @@ namespace Metrics.Infrastructure.Persistence.Writes;
 internal sealed class SeriesCatalog
 {
     // A bound on memory: past it the catalog starts over (ids are then looked up again, once).
-    private const int MaxSeries = 200_000;
+    internal const int MaxSeries = 200_000;
 
     private readonly ConcurrentDictionary<(Guid RunId, string Name), long> _ids = new();
     private readonly ConcurrentDictionary<long, Mark> _marks = new();
@@ -60,6 +60,9 @@ internal sealed class SeriesCatalog
 
         return ids;
     }
+
+    /// <summary>How many series ids are held (never more than about <see cref="MaxSeries"/>).</summary>
+    internal int Count => _ids.Count;
 
     /// <summary>After the commit that made them visible.</summary>
     public void Learn(IEnumerable<KeyValuePair<(Guid, string), long>> ids)
