@@ -23,9 +23,8 @@ public static class DependencyInjection
     {
         var postgresUrl = configuration["TIMESCALE_URL"] ?? "postgresql://postgres:postgres@localhost:5432/metrics";
         var postgres = ConnectionStrings.ParsePostgres(postgresUrl);
-        // Pooled sessions keep their state: the write path's staging table is created once per
-        // connection instead of once per batch (no session state is ever set otherwise), and
-        // repeated statements are prepared on the server instead of planned every time.
+        // Pooled sessions keep their state (none is ever set but prepared statements): repeated
+        // statements are prepared on the server instead of planned every time.
         postgres.NoResetOnClose = true;
         // Unless the connection string says otherwise: PGlite shares one server session among all its
         // connections, so statements prepared on one would collide on the next (Max Auto Prepare=0).

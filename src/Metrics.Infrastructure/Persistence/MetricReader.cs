@@ -21,19 +21,13 @@ internal sealed partial class MetricReader(MetricsDbContext db, AggregateCatalog
         // Each series of the run (or the one named) is read up to the limit through its own index
         // scan; the merged top of those is the run's top. Time first (the old service's order);
         // step and name make the order total.
-        var (filters, parameters) = Filters(range);
+        var (page, parameters, direction) = SeriesPage(range);
         parameters.Add(new("run", NpgsqlDbType.Uuid) { Value = runId });
         parameters.Add(new("name", NpgsqlDbType.Text) { Value = (object?)metricName ?? DBNull.Value });
-        var direction = range.Ascending ? "ASC" : "DESC";
         var sql = $"""
             SELECT s.run_id, s.metric_name, p.step, p.value, p.time, p.metadata
             FROM series s
-            CROSS JOIN LATERAL (
-                SELECT x.step, x.value, x.time, x.metadata FROM points x
-                WHERE x.series_id = s.series_id{filters}
-                ORDER BY x.time {direction}, x.step {direction}
-                LIMIT @limit
-            ) p
+            {page}
             WHERE s.run_id = @run AND (@name::text IS NULL OR s.metric_name = @name)
             ORDER BY p.time {direction}, p.step {direction}, s.metric_name {direction}
             LIMIT @limit
@@ -50,27 +44,24 @@ internal sealed partial class MetricReader(MetricsDbContext db, AggregateCatalog
     private IQueryable<Metric> SeriesQuery(IReadOnlyList<SeriesKey> series, PointRange range)
     {
         // One round trip: each series is read through its own index scan, up to the limit.
-        var (filters, parameters) = Filters(range);
+        var (page, parameters, direction) = SeriesPage(range);
         parameters.Add(new("runs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = series.Select(s => s.RunId).ToArray() });
         parameters.Add(new("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = series.Select(s => s.MetricName).ToArray() });
-        var direction = range.Ascending ? "ASC" : "DESC";
         var sql = $"""
             SELECT s.run_id, s.metric_name, p.step, p.value, p.time, p.metadata
             FROM unnest(@runs, @names) WITH ORDINALITY AS k(run_id, metric_name, ord)
             JOIN series s USING (run_id, metric_name)
-            CROSS JOIN LATERAL (
-                SELECT x.step, x.value, x.time, x.metadata FROM points x
-                WHERE x.series_id = s.series_id{filters}
-                ORDER BY x.time {direction}, x.step {direction}
-                LIMIT @limit
-            ) p
+            {page}
             ORDER BY k.ord, p.time {direction}, p.step {direction}
             """;
         return db.Metrics.FromSqlRaw(sql, [.. parameters]);
     }
 
-    /// <summary>The range's conditions on points <c>x</c> (each starting with AND), and their parameters with the limit.</summary>
-    private static (string Sql, List<NpgsqlParameter> Parameters) Filters(PointRange range)
+    /// <summary>
+    /// One page of series <c>s</c>'s points in the range (a lateral join <c>p</c>, through the
+    /// series' (series_id, time) index), its parameters, and the sort direction for the outer query.
+    /// </summary>
+    private static (string Sql, List<NpgsqlParameter> Parameters, string Direction) SeriesPage(PointRange range)
     {
         var filters = new StringBuilder();
         var parameters = new List<NpgsqlParameter> { new("limit", NpgsqlDbType.Integer) { Value = range.Limit } };
@@ -87,7 +78,16 @@ internal sealed partial class MetricReader(MetricsDbContext db, AggregateCatalog
         Filter("x.time <= @end", "end", range.EndTime, NpgsqlDbType.TimestampTz);
         Filter("x.step >= @min_step", "min_step", range.MinStep, NpgsqlDbType.Bigint);
         Filter("x.step <= @max_step", "max_step", range.MaxStep, NpgsqlDbType.Bigint);
-        return (filters.ToString(), parameters);
+        var direction = range.Ascending ? "ASC" : "DESC";
+        var page = $"""
+            CROSS JOIN LATERAL (
+                SELECT x.step, x.value, x.time, x.metadata FROM points x
+                WHERE x.series_id = s.series_id{filters}
+                ORDER BY x.time {direction}, x.step {direction}
+                LIMIT @limit
+            ) p
+            """;
+        return (page, parameters, direction);
     }
 
     /// <summary>The series' id, or null when it has never been written.</summary>
