@@ -13,12 +13,39 @@ internal sealed partial class UtcDateTimeOffsetConverter : JsonConverter<DateTim
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         // TryGetDateTime accepts exactly the ISO 8601 profile System.Text.Json supports.
-        if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTime(out _))
+        if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTime(out var parsed))
         {
             throw new JsonException("Expected an RFC 3339 time such as \"2024-05-01T12:00:00Z\".");
         }
 
+        // Every point carries a time: the common form (at most 7 fractional digits, nothing to cut)
+        // is read by the reader itself, without the string, the regex and the culture-aware parse.
+        if (!reader.HasValueSequence && !reader.ValueIsEscaped && FractionDigits(reader.ValueSpan) <= 7)
+        {
+            // The kind says what the text had: nothing (UTC by our rule), "Z", or an offset.
+            switch (parsed.Kind)
+            {
+                case DateTimeKind.Unspecified:
+                case DateTimeKind.Utc:
+                    return new DateTimeOffset(DateTime.SpecifyKind(parsed, DateTimeKind.Utc));
+                case DateTimeKind.Local when reader.TryGetDateTimeOffset(out var withOffset):
+                    return withOffset.ToUniversalTime();
+            }
+        }
+
         return Parse(reader.GetString()!);
+    }
+
+    private static int FractionDigits(ReadOnlySpan<byte> text)
+    {
+        var dot = text.IndexOf((byte)'.');
+        if (dot < 0)
+        {
+            return 0;
+        }
+
+        var digits = text[(dot + 1)..].IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+        return digits < 0 ? text.Length - dot - 1 : digits;
     }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
