@@ -22,8 +22,9 @@ apt_install() {
 
 # Server settings for the instances these scripts start (applied when the server starts):
 # PostgreSQL's defaults (128 MB shared buffers, 1 GB of WAL between checkpoints) are sized for
-# tiny machines; metric tables and their indexes are large and written constantly.
-PG_SERVER_SETTINGS="shared_buffers=2GB effective_cache_size=8GB max_wal_size=8GB checkpoint_timeout=15min wal_compression=on"
+# tiny machines; metric tables and their indexes are large and written constantly. wal_buffers
+# beyond its automatic 16 MB: every bench phase was faster with 64 MB (ADR 0021).
+PG_SERVER_SETTINGS="shared_buffers=2GB effective_cache_size=8GB max_wal_size=8GB checkpoint_timeout=15min wal_compression=on wal_buffers=64MB"
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
