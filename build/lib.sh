@@ -102,6 +102,11 @@ save_service_metrics() {
   fi
 }
 
+# Debian's Python with pytest, for the Python client's tests (not whatever python3 is first on PATH).
+ensure_python_pytest() {
+  /usr/bin/python3 -m pytest --version >/dev/null 2>&1 || apt_install python3 python3-pytest
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # stop_postgres PORT [MODE]: stops the private cluster of that port (MODE: fast, or immediate = a crash).

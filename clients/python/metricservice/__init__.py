@@ -1,0 +1,18 @@
+"""MetricService client: log training metrics without slowing training.
+
+    import metricservice
+    with metricservice.init() as run:          # METRICSERVICE_URL, METRICSERVICE_API_KEY
+        for step in range(1000):
+            run.log({"train/loss": loss, "acc": acc}, step=step)
+"""
+
+from ._run import Run
+
+__version__ = "0.1.0"
+__all__ = ["Run", "init"]
+
+
+def init(url=None, api_key=None, run_id=None, mode="online", **options):
+    """Start (or continue, with `run_id`) a run. `mode="offline"` writes every batch to the spool
+    directory (METRICSERVICE_DIR, default ~/.metricservice/spool) for `python -m metricservice sync`."""
+    return Run(url=url, api_key=api_key, run_id=run_id, mode=mode, **options)

@@ -1,0 +1,134 @@
+"""A run: `log()` puts one entry on a bounded queue and returns; a thread batches and sends."""
+
+import atexit
+import logging
+import numbers
+import os
+import queue
+import threading
+import time
+import uuid
+
+from . import _delivery, _spool, _wire
+
+log = logging.getLogger("metricservice")
+
+_STOP = object()
+
+
+class Run:
+    def __init__(self, url=None, api_key=None, run_id=None, mode="online", spool_dir=None, batch_size=1000,
+                 flush_interval=0.5, queue_size=100_000, offline_after=60.0, quiet=False):
+        if mode not in ("online", "offline"):
+            raise ValueError("mode must be 'online' or 'offline'")
+        self.url = (url or os.environ.get("METRICSERVICE_URL") or "http://localhost:8001").rstrip("/")
+        self.api_key = api_key or os.environ.get("METRICSERVICE_API_KEY")
+        self.run_id = str(uuid.UUID(str(run_id))) if run_id else str(uuid.uuid4())
+        self.mode = mode
+        self.batch_size = batch_size
+        self.flush_interval = flush_interval
+        self.offline_after = offline_after
+        self.spool = _spool.Spool(spool_dir or _spool.default_dir(), self.run_id)
+        self.delivery = _delivery.Delivery(self.url, self.api_key)
+        self.sent = 0
+        self._step = 0
+        self._queue = queue.Queue(queue_size)
+        self._overflow_lock = threading.Lock()
+        self._finishing = None  # a monotonic deadline once finish() is called
+        self._warned_types = set()
+        self._spilling = False
+        self._thread = threading.Thread(target=self._send_loop, name="metricservice-sender", daemon=True)
+        self._thread.start()
+        atexit.register(self.finish)
+        if not quiet:
+            where = self.spool.path if mode == "offline" else "%s/#run=%s" % (self.url, self.run_id)
+            print("metricservice: run %s -> %s" % (self.run_id, where))
+
+    # --- the training thread's side: cheap, never waits on the network ---
+
+    def log(self, metrics, step=None):
+        """Record `metrics` (name -> number) at `step` (the next step when omitted), timed now."""
+        if step is None:
+            step = self._step
+        self._step = int(step) + 1
+        entry = (time.time_ns(), int(step), metrics if isinstance(metrics, dict) else dict(metrics))
+        try:
+            self._queue.put_nowait(entry)
+        except queue.Full:
+            # The documented policy: never drop, never block; the entry goes to the spool.
+            with self._overflow_lock:
+                self.spool.append(uuid.uuid4().hex, self._points([entry]))
+
+    def finish(self, timeout=30.0):
+        """Send what is queued (up to `timeout` seconds of trying), then spool what is left."""
+        if self._finishing is not None:
+            return  # finished already (atexit calls again)
+        self._finishing = time.monotonic() + timeout
+        self._queue.put(_STOP)
+        self._thread.join(timeout + 5)
+        if self.spool.batches:
+            log.warning("metricservice: %d points of run %s are in %s; upload them with: python -m metricservice sync %s",
+                        self.spool.points, self.run_id, self.spool.path, self.spool.directory)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.finish()
+        return False
+
+    # --- the sender thread ---
+
+    def _send_loop(self):
+        pending, stop = [], False
+        while not stop:
+            deadline = time.monotonic() + self.flush_interval
+            count = sum(len(m) for _, _, m in pending)
+            while count < self.batch_size:
+                try:
+                    entry = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if entry is _STOP:
+                    stop = True
+                    break
+                pending.append(entry)
+                count += len(entry[2])
+            points = self._points(pending)
+            pending = []
+            for start in range(0, len(points), self.batch_size):
+                self._deliver(points[start:start + self.batch_size])
+
+    def _deliver(self, points):
+        key = uuid.uuid4().hex
+        if self.mode == "offline":
+            self.spool.append(key, points)
+            return
+        try:
+            self.sent += self.delivery.send(points, key, self._give_up)
+            self._spilling = False
+        except _delivery.Unreachable as error:
+            if not self._spilling:  # once per outage
+                log.warning("metricservice: %s unreachable (%s); batches go to %s until it answers", self.url, error, self.spool.path)
+            self._spilling = True
+            self.spool.append(key, points)
+
+    def _give_up(self, unreachable_for):
+        if self._finishing is not None and time.monotonic() > self._finishing:
+            return True
+        return unreachable_for > self.offline_after
+
+    def _points(self, entries):
+        points = []
+        for time_ns, step, metrics in entries:
+            when = _wire.utc_time(time_ns)
+            for name, value in metrics.items():
+                if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                    if name not in self._warned_types:
+                        self._warned_types.add(name)
+                        log.warning("metricservice: %r is %s, not a number; not sent", name, type(value).__name__)
+                    continue
+                points.append({"run_id": self.run_id, "metric_name": str(name), "step": step,
+                               "value": _wire.number(value), "time": when})
+        return points
+

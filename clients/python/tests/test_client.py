@@ -1,0 +1,149 @@
+"""The client against the real service: exactly once, across outages and retries."""
+
+import json
+import math
+import os
+import time
+import uuid
+
+import metricservice
+from metricservice import __main__ as cli
+from metricservice import _delivery, _spool, _wire
+
+CLOSED = "http://127.0.0.1:9"  # nothing listens on the discard port here
+
+
+def test_100k_points_logged_from_a_tight_loop_arrive_exactly_once(service, tmp_path):
+    run = metricservice.init(service.url, service.api_key, spool_dir=str(tmp_path), quiet=True)
+    steps = 25_000
+    for step in range(steps):
+        run.log({"loss": 1.0 / (step + 1), "acc": step / steps,
+                 "special": math.nan if step % 3 == 0 else (math.inf if step % 3 == 1 else -math.inf),
+                 "lr": 1e-3})
+    run.finish(timeout=120)
+
+    assert run.sent == 4 * steps
+    assert run.spool.batches == 0
+    for name in ("loss", "acc", "lr"):
+        assert service.stats(run.run_id, name)["count"] == steps
+    special = service.stats(run.run_id, "special")
+    assert (special["count"], special["nan_count"], special["inf_count"]) == (steps, 8334, 16666)
+    first = service.history(run.run_id, "loss", limit=3)
+    assert [p["step"] for p in first] == [0, 1, 2]
+    assert first[1]["value"] == 0.5
+
+
+def test_times_are_sent_with_an_offset_and_kept_to_the_microsecond(service, tmp_path, monkeypatch):
+    run = metricservice.init(service.url, service.api_key, spool_dir=str(tmp_path), quiet=True)
+    monkeypatch.setattr(time, "time_ns", lambda: 1_764_950_400_123_456_789)  # 2025-12-05T16:00:00.123456789Z
+    run.log({"loss": 0.25}, step=7)
+    monkeypatch.undo()
+    run.finish()
+
+    assert _wire.utc_time(1_764_950_400_123_456_789) == "2025-12-05T16:00:00.123456+00:00"
+    [point] = service.history(run.run_id, "loss")
+    assert (point["step"], point["value"], point["time"]) == (7, 0.25, "2025-12-05T16:00:00.123456Z")
+
+
+def test_steps_count_on_from_the_last_given_step(service, tmp_path):
+    with metricservice.init(service.url, service.api_key, spool_dir=str(tmp_path), quiet=True) as run:
+        run.log({"x": 1})
+        run.log({"x": 2})
+        run.log({"x": 3}, step=10)
+        run.log({"x": 4})
+    assert [p["step"] for p in service.history(run.run_id, "x")] == [0, 1, 10, 11]
+
+
+def test_a_refused_metric_is_reported_once_and_every_other_metric_is_stored(service, tmp_path, caplog):
+    run = metricservice.init(service.url, service.api_key, spool_dir=str(tmp_path), quiet=True)
+    for step in range(3000):
+        run.log({"good": float(step), "bad\x00name": 1.0}, step=step)
+    run.finish()
+
+    assert service.stats(run.run_id, "good")["count"] == 3000
+    assert len(run.delivery.refused) == 1
+    item, message = run.delivery.refused[0]
+    assert item == "bad\x00name" and "metric_name" in message
+    assert sum("refused" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_a_batch_resent_under_its_key_or_a_new_one_is_stored_once(service):
+    run_id = str(uuid.uuid4())
+    batch = [{"run_id": run_id, "metric_name": "m", "step": s, "value": float(s), "time": _wire.utc_time(1_700_000_000_000_000_000 + s * 1000)}
+             for s in range(100)]
+    delivery = _delivery.Delivery(service.url, service.api_key)
+    key = uuid.uuid4().hex
+    for idempotency_key in (key, key, None):
+        assert delivery.send(list(batch), idempotency_key) == 100
+    assert service.stats(run_id, "m")["count"] == 100
+
+
+def test_server_down_at_init_spools_and_sync_uploads_exactly_once_however_often_it_runs(service, tmp_path, capsys):
+    run = metricservice.init(CLOSED, service.api_key, spool_dir=str(tmp_path), quiet=True, offline_after=0.2)
+    for step in range(2500):
+        run.log({"loss": float(step), "acc": math.inf}, step=step)
+    run.finish(timeout=5)
+    assert run.sent == 0
+    assert run.spool.points == 5000
+
+    lines = [json.loads(line) for line in open(run.spool.path, encoding="utf-8")]
+    assert all(len(line["idempotency_key"]) == 32 for line in lines)
+    assert cli.main(["sync", str(tmp_path), "--url", service.url, "--api-key", service.api_key]) == 0
+    assert "synced 5000 points" in capsys.readouterr().err
+    assert service.stats(run.run_id, "loss")["count"] == 2500
+    assert service.stats(run.run_id, "acc")["inf_count"] == 2500
+
+    assert cli.main(["sync", str(tmp_path), "--url", service.url, "--api-key", service.api_key]) == 0
+    assert "synced 0 points in 0 batches" in capsys.readouterr().err
+    os.remove(run.spool.path + _spool.SENT_SUFFIX)  # as if the process died before recording it
+    assert cli.main(["sync", str(tmp_path), "--url", service.url, "--api-key", service.api_key]) == 0
+    assert service.stats(run.run_id, "loss")["count"] == 2500
+
+
+def test_sync_with_the_service_away_says_so_and_keeps_every_batch(service, tmp_path, capsys, monkeypatch):
+    run = metricservice.init(service.url, service.api_key, mode="offline", spool_dir=str(tmp_path), quiet=True)
+    run.log({"loss": 1.0})
+    run.finish()
+    monkeypatch.setattr(cli._delivery.Delivery, "_wait", lambda self, attempt, retry_after: None)
+    monkeypatch.setattr(cli, "sync", _sync_giving_up_at_once(cli.sync))
+    assert cli.main(["sync", str(tmp_path), "--url", CLOSED]) == 2
+    assert "unreachable" in capsys.readouterr().err
+    assert len(list(_spool.pending(str(tmp_path)))) == 1
+
+
+def _sync_giving_up_at_once(sync):
+    def run(directory, url, api_key, out=None):
+        original = _delivery.Delivery.send
+        _delivery.Delivery.send = lambda self, metrics, key=None, give_up=None: original(self, metrics, key, lambda waited: True)
+        try:
+            return sync(directory, url, api_key)
+        finally:
+            _delivery.Delivery.send = original
+    return run
+
+
+def test_a_full_queue_spills_to_the_spool_instead_of_dropping_or_blocking(service, tmp_path):
+    run = metricservice.init(CLOSED, service.api_key, spool_dir=str(tmp_path), quiet=True, queue_size=10, offline_after=0.2)
+    started = time.perf_counter()
+    for step in range(1000):
+        run.log({"loss": 1.0}, step=step)
+    assert time.perf_counter() - started < 1.0, "log() never waits for the network"
+    run.finish(timeout=5)
+    assert run.spool.points == 1000
+
+
+def test_the_package_builds_into_a_wheel_with_the_standard_library_alone(tmp_path):
+    import importlib.util
+    import zipfile
+
+    backend_path = os.path.join(os.path.dirname(__file__), "..", "_build", "stdlib_backend.py")
+    spec = importlib.util.spec_from_file_location("stdlib_backend", backend_path)
+    backend = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(backend)
+    assert backend.get_requires_for_build_wheel() == []
+
+    with zipfile.ZipFile(tmp_path / backend.build_wheel(str(tmp_path))) as wheel:
+        names = wheel.namelist()
+        record = wheel.read("metricservice-0.1.0.dist-info/RECORD").decode()
+    assert {"metricservice/__init__.py", "metricservice/_run.py", "metricservice/__main__.py"} <= set(names)
+    assert all(name in record for name in names)
