@@ -97,7 +97,12 @@ class Run:
             points = self._points(pending)
             pending = []
             for start in range(0, len(points), self.batch_size):
-                self._deliver(points[start:start + self.batch_size])
+                batch = points[start:start + self.batch_size]
+                try:
+                    self._deliver(batch)
+                except Exception:  # the sender must outlive any one batch; keep the batch on disk
+                    log.exception("metricservice: sending a batch failed; it was kept in %s", self.spool.path)
+                    self.spool.append(uuid.uuid4().hex, batch)
 
     def _deliver(self, points):
         key = uuid.uuid4().hex
@@ -123,12 +128,15 @@ class Run:
         for time_ns, step, metrics in entries:
             when = _wire.utc_time(time_ns)
             for name, value in metrics.items():
-                if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                try:
+                    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                        raise TypeError("%s, not a number" % type(value).__name__)
+                    number = _wire.number(value)
+                except (TypeError, ValueError, OverflowError) as error:  # e.g. a string, or an int past float's range
                     if name not in self._warned_types:
                         self._warned_types.add(name)
-                        log.warning("metricservice: %r is %s, not a number; not sent", name, type(value).__name__)
+                        log.warning("metricservice: %r is not sent (%s)", name, error)
                     continue
-                points.append({"run_id": self.run_id, "metric_name": str(name), "step": step,
-                               "value": _wire.number(value), "time": when})
+                points.append({"run_id": self.run_id, "metric_name": str(name), "step": step, "value": number, "time": when})
         return points
 

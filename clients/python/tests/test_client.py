@@ -147,3 +147,13 @@ def test_the_package_builds_into_a_wheel_with_the_standard_library_alone(tmp_pat
         record = wheel.read("metricservice-0.1.0.dist-info/RECORD").decode()
     assert {"metricservice/__init__.py", "metricservice/_run.py", "metricservice/__main__.py"} <= set(names)
     assert all(name in record for name in names)
+
+
+def test_values_that_are_not_numbers_are_reported_once_and_the_rest_is_sent(service, tmp_path, caplog):
+    with metricservice.init(service.url, service.api_key, spool_dir=str(tmp_path), quiet=True) as run:
+        for step in range(10):
+            run.log({"loss": 0.5, "label": "cat", "huge": 10 ** 400, "flag": True, "count": 3}, step=step)
+    assert service.stats(run.run_id, "loss")["count"] == 10
+    assert service.stats(run.run_id, "count")["count"] == 10
+    assert sorted(r.getMessage().split("'")[1] for r in caplog.records if "is not sent" in r.getMessage()) == ["flag", "huge", "label"]
+    assert run.spool.batches == 0
