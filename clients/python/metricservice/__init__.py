@@ -6,10 +6,11 @@
             run.log({"train/loss": loss, "acc": acc}, step=step)
 """
 
+from ._client import Client, MetricServiceError
 from ._run import Run
 
 __version__ = "0.1.0"
-__all__ = ["Run", "init"]
+__all__ = ["Client", "MetricServiceError", "Run", "init"]
 
 
 def init(url=None, api_key=None, run_id=None, mode="online", **options):

@@ -157,3 +157,27 @@ def test_values_that_are_not_numbers_are_reported_once_and_the_rest_is_sent(serv
     assert service.stats(run.run_id, "count")["count"] == 10
     assert sorted(r.getMessage().split("'")[1] for r in caplog.records if "is not sent" in r.getMessage()) == ["flag", "huge", "label"]
     assert run.spool.batches == 0
+
+
+def test_the_client_reads_back_what_was_logged(service, tmp_path):
+    with metricservice.init(service.url, service.api_key, spool_dir=str(tmp_path), quiet=True) as run:
+        for step in range(100):
+            run.log({"loss": math.nan if step == 50 else float(step), "acc": math.inf if step == 99 else 0.5}, step=step)
+    client = metricservice.Client(service.url, service.api_key)
+
+    history = client.history(run.run_id, "loss", limit=100)
+    assert [p["step"] for p in history] == list(range(100))
+    assert math.isnan(history[50]["value"]) and history[49]["value"] == 49.0
+    assert client.latest(run.run_id, "acc")["value"] == math.inf
+    stats = client.stats(run.run_id, "loss")
+    assert (stats["count"], stats["nan_count"], stats["max_value"]) == (100, 1, 99.0)
+    buckets = client.downsampled(run.run_id, "loss", points=10)
+    assert sum(b["count"] for b in buckets) == 100 and buckets[-1]["last"] == 99.0
+    assert client.system_metrics(run.run_id) == []
+    assert any(r["run_id"] == run.run_id for r in client.runs(limit=1000))
+
+    try:
+        client.latest(run.run_id, "never-logged")
+        raise AssertionError("a missing metric is an error")
+    except metricservice.MetricServiceError as error:
+        assert error.status == 404 and "never-logged" in str(error)
