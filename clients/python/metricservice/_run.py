@@ -48,10 +48,12 @@ class Run:
 
     def log(self, metrics, step=None):
         """Record `metrics` (name -> number) at `step` (the next step when omitted), timed now."""
+        if self._finishing is not None:
+            raise RuntimeError("run %s is finished; start another with metricservice.init(run_id=...)" % self.run_id)
         if step is None:
             step = self._step
         self._step = int(step) + 1
-        entry = (time.time_ns(), int(step), metrics if isinstance(metrics, dict) else dict(metrics))
+        entry = (time.time_ns(), int(step), dict(metrics))  # a copy: callers often refill one dict
         try:
             self._queue.put_nowait(entry)
         except queue.Full:

@@ -181,3 +181,19 @@ def test_the_client_reads_back_what_was_logged(service, tmp_path):
         raise AssertionError("a missing metric is an error")
     except metricservice.MetricServiceError as error:
         assert error.status == 404 and "never-logged" in str(error)
+
+
+def test_a_dict_refilled_after_log_does_not_change_what_was_logged_and_log_after_finish_is_refused(service, tmp_path):
+    run = metricservice.init(service.url, service.api_key, spool_dir=str(tmp_path), quiet=True)
+    metrics = {}
+    for step in range(50):
+        metrics["loss"] = float(step)
+        run.log(metrics, step=step)
+    run.finish()
+
+    assert [p["value"] for p in service.history(run.run_id, "loss")] == [float(s) for s in range(50)]
+    try:
+        run.log({"loss": 1.0})
+        raise AssertionError("a finished run refuses log()")
+    except RuntimeError as error:
+        assert "finished" in str(error)
