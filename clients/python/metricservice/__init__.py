@@ -15,5 +15,6 @@ __all__ = ["Client", "MetricServiceError", "Run", "init"]
 
 def init(url=None, api_key=None, run_id=None, mode="online", **options):
     """Start (or continue, with `run_id`) a run. `mode="offline"` writes every batch to the spool
-    directory (METRICSERVICE_DIR, default ~/.metricservice/spool) for `python -m metricservice sync`."""
+    directory (METRICSERVICE_DIR, default ~/.metricservice/spool) for `python -m metricservice sync`.
+    `system_metrics=True` also sends this host's CPU, memory, disk, network and GPUs every `interval` s."""
     return Run(url=url, api_key=api_key, run_id=run_id, mode=mode, **options)

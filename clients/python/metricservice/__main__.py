@@ -1,11 +1,11 @@
-"""python -m metricservice sync [DIR] [--url URL] [--api-key KEY]"""
+"""python -m metricservice sync [DIR] | monitor --run-id ID [--interval S]   (--url URL, --api-key KEY)"""
 
 import argparse
 import os
 import sys
 import time
 
-from . import _delivery, _spool
+from . import _delivery, _spool, _system
 
 
 def sync(directory, url, api_key, out=None):
@@ -36,7 +36,20 @@ def main(argv=None):
     upload.add_argument("directory", nargs="?", default=_spool.default_dir())
     upload.add_argument("--url", default=os.environ.get("METRICSERVICE_URL", "http://localhost:8001"))
     upload.add_argument("--api-key", default=os.environ.get("METRICSERVICE_API_KEY"))
+    watch = commands.add_parser("monitor", help="send this host's system metrics for a run until interrupted")
+    watch.add_argument("--run-id", required=True)
+    watch.add_argument("--interval", type=float, default=10.0)
+    watch.add_argument("--url", default=os.environ.get("METRICSERVICE_URL", "http://localhost:8001"))
+    watch.add_argument("--api-key", default=os.environ.get("METRICSERVICE_API_KEY"))
     args = parser.parse_args(argv)
+    if args.command == "monitor":
+        monitor = _system.Monitor(args.url.rstrip("/"), args.api_key, args.run_id, args.interval).start()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            monitor.stop()
+        return 0
     try:
         sync(args.directory, args.url, args.api_key)
     except _delivery.Unreachable as error:

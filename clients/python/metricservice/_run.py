@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 
-from . import _delivery, _spool, _wire
+from . import _delivery, _spool, _system, _wire
 
 log = logging.getLogger("metricservice")
 
@@ -18,7 +18,7 @@ _STOP = object()
 
 class Run:
     def __init__(self, url=None, api_key=None, run_id=None, mode="online", spool_dir=None, batch_size=1000,
-                 flush_interval=0.5, queue_size=100_000, offline_after=60.0, quiet=False):
+                 flush_interval=0.5, queue_size=100_000, offline_after=60.0, quiet=False, system_metrics=False, interval=10.0):
         if mode not in ("online", "offline"):
             raise ValueError("mode must be 'online' or 'offline'")
         self.url = (url or os.environ.get("METRICSERVICE_URL") or "http://localhost:8001").rstrip("/")
@@ -39,6 +39,7 @@ class Run:
         self._spilling = False
         self._thread = threading.Thread(target=self._send_loop, name="metricservice-sender", daemon=True)
         self._thread.start()
+        self.monitor = _system.Monitor(self.url, self.api_key, self.run_id, interval).start() if system_metrics and mode == "online" else None
         atexit.register(self.finish)
         if not quiet:
             where = self.spool.path if mode == "offline" else "%s/#run=%s" % (self.url, self.run_id)
@@ -66,6 +67,8 @@ class Run:
         if self._finishing is not None:
             return  # finished already (atexit calls again)
         self._finishing = time.monotonic() + timeout
+        if self.monitor:
+            self.monitor.stop()
         self._queue.put(_STOP)
         self._thread.join(timeout + 5)
         if self.spool.batches:

@@ -197,3 +197,25 @@ def test_a_dict_refilled_after_log_does_not_change_what_was_logged_and_log_after
         raise AssertionError("a finished run refuses log()")
     except RuntimeError as error:
         assert "finished" in str(error)
+
+
+def test_the_monitor_sends_host_and_gpu_metrics_with_their_device_metadata(service, tmp_path, monkeypatch):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "nvidia-smi").write_text("#!/bin/sh\necho '0, 87, 4096, 16384, 71, 215.5'\necho '1, 3, [N/A], 16384, 40, 60.25'\n")
+    (fake / "nvidia-smi").chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (fake, os.environ["PATH"]))
+
+    run = metricservice.init(service.url, service.api_key, spool_dir=str(tmp_path), quiet=True, system_metrics=True, interval=0.3)
+    time.sleep(1.2)
+    run.finish()
+
+    rows = metricservice.Client(service.url, service.api_key).system_metrics(run.run_id, limit=1000)
+    kinds = {r["metric_type"] for r in rows}
+    assert {"cpu", "cpu_core", "memory", "disk", "network_sent", "network_recv", "gpu_util", "gpu_memory", "gpu_temp", "gpu_power"} <= kinds
+    gpu = {(r["metric_type"], json.dumps(r["metadata"], sort_keys=True)): r["value"] for r in rows if r["metric_type"].startswith("gpu")}
+    assert gpu[("gpu_util", '{"gpu": 0}')] == 87.0 and gpu[("gpu_memory", '{"gpu": 0}')] == 25.0
+    assert gpu[("gpu_temp", '{"gpu": 1}')] == 40.0 and gpu[("gpu_power", '{"gpu": 1}')] == 60.25
+    assert ("gpu_memory", '{"gpu": 1}') not in gpu, "a reading of [N/A] is left out"
+    assert all(0.0 <= r["value"] <= 100.0 for r in rows if r["metric_type"] in ("cpu", "cpu_core", "memory", "disk"))
+    assert {json.dumps(r["metadata"]) for r in rows if r["metric_type"] == "cpu_core"} >= {'{"core": 0}'}
