@@ -62,7 +62,8 @@ class Delivery:
 
             # Final: the batch is all or nothing, so the items the service names are reported and
             # dropped, and the rest is sent again under a new key.
-            problem = response.json() if isinstance(response.json(), dict) else {}
+            problem = response.json()
+            problem = problem if isinstance(problem, dict) else {}
             bad = self._named_items(problem, metrics)
             if not bad:
                 self._report("batch", "HTTP %d: %s" % (response.status, problem.get("detail") or problem.get("title") or response.body[:200]))

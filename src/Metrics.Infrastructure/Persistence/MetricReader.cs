@@ -109,7 +109,7 @@ internal sealed partial class MetricReader(MetricsDbContext db, NpgsqlDataSource
             """, runId, metricName);
         await using var row = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken);
         return await row.ReadAsync(cancellationToken)
-            ? Metric.Create(runId, metricName, NullableValue<long>(row, 0), row.GetDouble(1), row.GetDateTime(2), NullableField<string>(row, 3))
+            ? Metric.Create(runId, metricName, row.GetFieldValue<long?>(0), row.GetDouble(1), row.GetDateTime(2), row.IsDBNull(3) ? null : row.GetString(3))
             : null;
     }
 
@@ -130,8 +130,8 @@ internal sealed partial class MetricReader(MetricsDbContext db, NpgsqlDataSource
             """, runId, metricName);
         await using var row = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken);
         return await row.ReadAsync(cancellationToken)
-            ? new MetricStatistics(row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), NullableValue<double>(row, 3), NullableValue<double>(row, 4),
-                NullableValue<double>(row, 5), NullableValue<double>(row, 6), row.GetDateTime(7), row.GetDateTime(8))
+            ? new MetricStatistics(row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetFieldValue<double?>(3), row.GetFieldValue<double?>(4),
+                row.GetFieldValue<double?>(5), row.GetFieldValue<double?>(6), row.GetDateTime(7), row.GetDateTime(8))
             : null;
     }
 
@@ -142,10 +142,6 @@ internal sealed partial class MetricReader(MetricsDbContext db, NpgsqlDataSource
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = metricName });
         return command;
     }
-
-    private static T? NullableField<T>(NpgsqlDataReader row, int ordinal) where T : class => row.IsDBNull(ordinal) ? null : row.GetFieldValue<T>(ordinal);
-
-    private static T? NullableValue<T>(NpgsqlDataReader row, int ordinal) where T : struct => row.IsDBNull(ordinal) ? null : row.GetFieldValue<T>(ordinal);
 
     public async Task<IReadOnlyList<RunActivity>> ListRunsAsync(int limit, string? project, CancellationToken cancellationToken)
     {
