@@ -1,5 +1,6 @@
 """The retry contract: one batch, its own Idempotency-Key, resent until the service answers for it."""
 
+import collections
 import http.client
 import json
 import logging
@@ -17,12 +18,14 @@ ITEM = re.compile(r"^metrics\[(\d+)\]")
 
 
 class Unreachable(Exception):
-    """The service did not answer within the time allowed; the batch was not confirmed."""
+    """The service did not take the batch within the time allowed (no answer, or only 5xx and 429);
+    the batch was not confirmed."""
 
 
 class Delivery:
-    """Sends batches to one service with one key. `give_up()` is asked between attempts while the
-    service cannot be reached; once it says yes, `send` raises Unreachable (the caller spools)."""
+    """Sends batches to one service with one key. `give_up(seconds)` is asked between attempts while
+    the service has not taken a batch (no answer, or an answer to try again later) for that long;
+    once it says yes, `send` raises Unreachable (the caller spools)."""
 
     def __init__(self, url, api_key, path="/api/v1/metrics/batch", timeout=30.0, max_backoff=30.0):
         self.url = url
@@ -31,6 +34,9 @@ class Delivery:
         self.timeout = timeout
         self.max_backoff = max_backoff
         self.refused = []  # (item, message) reported so far, each once
+        self.refused_last = []  # (item, message) the last send() had refused, repeats included
+        self.retried = collections.Counter()  # attempts answered "try again", by status ("network" without one)
+        self.last_answer = None  # the service's JSON answer to the last batch it took
         self._reported = set()
         self.unreachable_since = None
 
@@ -39,27 +45,28 @@ class Delivery:
         refused for good; raises Unreachable when `give_up` says so."""
         key = idempotency_key or uuid.uuid4().hex
         attempt = 0
+        self.refused_last = []
         while metrics:
             body = json.dumps({"metrics": metrics}, separators=(",", ":"), allow_nan=False).encode()
             try:
                 response = _wire.request(self.url, "POST", self.path, self.api_key, body, {"Idempotency-Key": key}, self.timeout)
             except (OSError, http.client.HTTPException) as error:
-                now = time.monotonic()
-                self.unreachable_since = self.unreachable_since or now
-                if give_up(now - self.unreachable_since):
-                    raise Unreachable(str(error)) from error
                 attempt += 1
-                self._wait(attempt, None)
+                self._retry(attempt, "network", None, give_up, str(error))
                 continue
 
-            self.unreachable_since = None
             if 200 <= response.status < 300:
+                self.unreachable_since = None
+                self.last_answer = response.json()
                 return len(metrics)
             if response.status in RETRIED or response.status >= 500:
                 attempt += 1
-                self._wait(attempt, response.retry_after())
+                problem = response.json()
+                detail = problem.get("detail") if isinstance(problem, dict) else None
+                self._retry(attempt, response.status, response.retry_after(), give_up, "HTTP %d: %s" % (response.status, detail or ""))
                 continue
 
+            self.unreachable_since = None
             # Final: the batch is all or nothing, so the items the service names are reported and
             # dropped, and the rest is sent again under a new key.
             problem = response.json()
@@ -86,11 +93,21 @@ class Delivery:
         return bad
 
     def _report(self, item, message):
+        self.refused_last.append((item, message))
         if (item, message) in self._reported:
             return
         self._reported.add((item, message))
         self.refused.append((item, message))
         log.warning("metricservice refused %s (%s); the rest of the run goes on", item, message)
+
+    def _retry(self, attempt, status, retry_after, give_up, reason):
+        """Counts the attempt and waits before the next one, or raises Unreachable once `give_up` says so."""
+        self.retried[status] += 1
+        now = time.monotonic()
+        self.unreachable_since = self.unreachable_since or now
+        if give_up(now - self.unreachable_since):
+            raise Unreachable(reason)
+        self._wait(attempt, retry_after)
 
     def _wait(self, attempt, retry_after):
         backoff = min(self.max_backoff, 0.25 * (2 ** min(attempt, 10)))
