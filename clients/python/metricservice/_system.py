@@ -3,6 +3,7 @@ from nvidia-smi when it is on PATH. Units: cpu, cpu_core, memory, disk, gpu_util
 percent; network_sent / network_recv in bytes per second since the previous sample (rates, not
 counters); gpu_temp in °C; gpu_power in W."""
 
+import logging
 import os
 import shutil
 import subprocess
@@ -10,6 +11,8 @@ import threading
 import time
 
 from . import _delivery, _wire
+
+log = logging.getLogger("metricservice")
 
 GPU_QUERY = "index,utilization.gpu,memory.used,memory.total,temperature.gpu,power.draw"
 
@@ -53,6 +56,48 @@ def _disk_percent(path="/"):
     return 100.0 * (1 - stat.f_bavail / stat.f_blocks) if stat.f_blocks else 0.0
 
 
+class _Psutil:
+    """The same figures from psutil, where it is installed (and on systems without /proc)."""
+
+    def __init__(self, psutil):
+        self.psutil = psutil
+
+    def cpu_times(self):
+        def total_idle(t):
+            return sum(t), t.idle + getattr(t, "iowait", 0.0)
+
+        times = {"cpu": total_idle(self.psutil.cpu_times())}
+        for i, t in enumerate(self.psutil.cpu_times(percpu=True)):
+            times["cpu%d" % i] = total_idle(t)
+        return times
+
+    def network_bytes(self):
+        counters = [c for name, c in self.psutil.net_io_counters(pernic=True).items() if name != "lo"]
+        return sum(c.bytes_sent for c in counters), sum(c.bytes_recv for c in counters)
+
+    def memory_percent(self):
+        return float(self.psutil.virtual_memory().percent)
+
+    def disk_percent(self, path="/"):
+        return float(self.psutil.disk_usage(path).percent)
+
+
+class _Proc:
+    cpu_times = staticmethod(_cpu_times)
+    network_bytes = staticmethod(_network_bytes)
+    memory_percent = staticmethod(_memory_percent)
+    disk_percent = staticmethod(_disk_percent)
+
+
+def source():
+    """psutil when it can be imported, else /proc and os."""
+    try:
+        import psutil
+    except ImportError:
+        return _Proc()
+    return _Psutil(psutil)
+
+
 def gpus():
     """(metric_type, value, {"gpu": i}) per GPU from nvidia-smi; nothing without it."""
     if not shutil.which("nvidia-smi"):
@@ -85,14 +130,15 @@ def gpus():
 class Sampler:
     """Each call of `sample()` gives the rows since the previous call (the first has no rates)."""
 
-    def __init__(self):
-        self._cpu = _cpu_times()
-        self._net = _network_bytes()
+    def __init__(self, host=None):
+        self.host = host or source()
+        self._cpu = self.host.cpu_times()
+        self._net = self.host.network_bytes()
         self._at = time.monotonic()
 
     def sample(self):
         rows = []
-        cpu, net, at = _cpu_times(), _network_bytes(), time.monotonic()
+        cpu, net, at = self.host.cpu_times(), self.host.network_bytes(), time.monotonic()
         for name, (total, idle) in cpu.items():
             before_total, before_idle = self._cpu.get(name, (total, idle))
             elapsed = total - before_total
@@ -101,8 +147,8 @@ class Sampler:
         seconds = max(at - self._at, 1e-9)
         rows.append(("network_sent", (net[0] - self._net[0]) / seconds, None))
         rows.append(("network_recv", (net[1] - self._net[1]) / seconds, None))
-        rows.append(("memory", _memory_percent(), None))
-        rows.append(("disk", _disk_percent(), None))
+        rows.append(("memory", self.host.memory_percent(), None))
+        rows.append(("disk", self.host.disk_percent(), None))
         rows += gpus()
         self._cpu, self._net, self._at = cpu, net, at
         return rows
@@ -128,7 +174,11 @@ class Monitor:
         self._thread.join(timeout)
 
     def _loop(self):
-        sampler = Sampler()
+        try:
+            sampler = Sampler()
+        except OSError as error:  # neither psutil nor /proc
+            log.warning("metricservice: no system metrics on this host (%s); install psutil for them", error)
+            return
         while not self._stop.wait(self.interval):
             when = _wire.utc_time(time.time_ns())
             batch = [dict({"run_id": self.run_id, "metric_type": kind, "value": _wire.number(value), "time": when},
