@@ -1,14 +1,20 @@
 """The client against the real service: exactly once, across outages and retries."""
 
+import collections
+import http.server
+import io
 import json
 import math
 import os
+import sys
+import threading
 import time
+import types
 import uuid
 
 import metricservice
 from metricservice import __main__ as cli
-from metricservice import _delivery, _spool, _wire
+from metricservice import _delivery, _spool, _system, _wire
 
 CLOSED = "http://127.0.0.1:9"  # nothing listens on the discard port here
 
@@ -219,3 +225,58 @@ def test_the_monitor_sends_host_and_gpu_metrics_with_their_device_metadata(servi
     assert ("gpu_memory", '{"gpu": 1}') not in gpu, "a reading of [N/A] is left out"
     assert all(0.0 <= r["value"] <= 100.0 for r in rows if r["metric_type"] in ("cpu", "cpu_core", "memory", "disk"))
     assert {json.dumps(r["metadata"]) for r in rows if r["metric_type"] == "cpu_core"} >= {'{"core": 0}'}
+
+
+def test_with_psutil_installed_the_monitor_reads_it_instead_of_proc(monkeypatch):
+    # psutil is not installed here, so a stand-in with psutil's calls and field names plays it.
+    times = collections.namedtuple("scputimes", "user system idle iowait")
+    readings = {False: iter([times(100, 0, 100, 0), times(150, 0, 150, 0)]),  # all cores: 50 % busy since
+                True: iter([[times(50, 0, 50, 0), times(10, 0, 10, 0)], [times(60, 0, 90, 0), times(40, 0, 20, 0)]])}
+    cpu_times = lambda percpu=False: next(readings[percpu])  # noqa: E731
+    nic = lambda sent, received: types.SimpleNamespace(bytes_sent=sent, bytes_recv=received)  # noqa: E731
+    traffic = iter([{"lo": nic(10**9, 10**9), "eth0": nic(0, 0)}, {"lo": nic(2 * 10**9, 2 * 10**9), "eth0": nic(1000, 3000)}])
+    fake = types.SimpleNamespace(
+        cpu_times=cpu_times,
+        net_io_counters=lambda pernic=False: next(traffic),
+        virtual_memory=lambda: types.SimpleNamespace(percent=42.5),
+        disk_usage=lambda path: types.SimpleNamespace(percent=73.0))
+    monkeypatch.setitem(sys.modules, "psutil", fake)
+    monkeypatch.setattr(_system, "gpus", lambda: [])
+
+    sampler = _system.Sampler()
+    rows = {(kind, json.dumps(meta)): value for kind, value, meta in sampler.sample()}
+
+    assert isinstance(sampler.host, _system._Psutil)
+    assert (rows[("cpu", "null")], rows[("cpu_core", '{"core": 0}')], rows[("cpu_core", '{"core": 1}')]) == (50.0, 20.0, 75.0)
+    assert (rows[("memory", "null")], rows[("disk", "null")]) == (42.5, 73.0)
+    seconds_ratio = rows[("network_recv", "null")] / rows[("network_sent", "null")]
+    assert seconds_ratio == 3.0, "loopback traffic is left out, as from /proc"
+
+
+def test_a_service_answering_503_for_too_long_sends_the_run_to_the_spool_and_sync_delivers_it(service, tmp_path):
+    class Unavailable(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(503)
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    down = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+    threading.Thread(target=down.serve_forever, daemon=True).start()
+    try:
+        run = metricservice.init("http://127.0.0.1:%d" % down.server_port, service.api_key, spool_dir=str(tmp_path),
+                                 quiet=True, offline_after=2)
+        for step in range(500):
+            run.log({"loss": float(step)})
+        run.finish(timeout=10)
+    finally:
+        down.shutdown()
+
+    assert run.delivery.retried[503] > 0
+    assert run.spool.points == 500
+    cli.sync(str(tmp_path), service.url, service.api_key, out=io.StringIO())
+    assert service.stats(run.run_id, "loss")["count"] == 500
