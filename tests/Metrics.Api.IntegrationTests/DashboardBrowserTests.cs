@@ -117,6 +117,29 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_live_message_for_points_the_loaded_history_already_holds_shows_nothing_twice()
+    {
+        // Points are published once stored, so a chart loading meanwhile reads them and then gets
+        // their live message as well: replay that message, worded as the service words it.
+        var run = await SeedRunAsync(40);
+        await OpenFromRunListAsync(run);
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "40");
+        var newest = await _client.GetStringAsync($"/api/v1/runs/{run}/metrics/loss?limit=5");
+
+        await _page.EvaluateAsync("""
+            body => {
+              const chart = document.querySelector('.chart[data-metric="loss"]').chart;
+              for (const metric of JSON.parse(body).metrics) chart.addLive(metric);
+            }
+            """, newest);
+        // Then a new step, and an old step written again later (a new point): both are shown.
+        await _client.PostBatchAsync(Point(run, "loss", 40, 0.5, At(40)), Point(run, "loss", 5, 0.75, At(50)));
+
+        await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "42");
+        await Expect(Chart("loss").Locator(".sub")).ToHaveTextAsync("step 40 · 42 points stored, 42 shown");
+    }
+
+    [Fact]
     public async Task A_burst_of_batches_redraws_a_chart_at_most_about_ten_times_a_second()
     {
         var run = await SeedRunAsync(10);

@@ -93,6 +93,8 @@ class SeriesData {
     this.keys = new Set(); // "step|time" of raw points, to drop ones already shown
     this.liveCount = 0;
     this.latest = null;
+    this.loadedStep = -Infinity; // the loaded history's last step and newest time
+    this.loadedTime = -Infinity;
   }
 
   get lastStep() {
@@ -105,16 +107,24 @@ class SeriesData {
       const last = toNumber(b.last);
       const flag = b.non_finite > 0 ? (last === -Infinity ? 0 : 1) : null;
       this.insert(b.step, Date.parse(b.time) / 1000, toNumber(b.avg), toNumber(b.min), toNumber(b.max), flag);
+      if (b.count === 1) this.keys.add(`${b.step}|${b.time}`);
+      this.loadedStep = Math.max(this.loadedStep, b.step);
+      this.loadedTime = Math.max(this.loadedTime, Date.parse(b.time));
     }
     if (response.last) {
       this.latest = { step: response.last.step, value: toNumber(response.last.value) };
     }
   }
 
-  /** A raw point; returns false when it is already shown or has no step. */
+  /**
+   * A raw point; returns false when it is already shown or has no step. A point's live message can
+   * arrive after a load that read it (it is published once stored), so what the loaded history
+   * covers, by step and time, counts as shown.
+   */
   addPoint(metric) {
     const key = `${metric.step}|${metric.time}`;
     if (metric.step === null || this.keys.has(key)) return false;
+    if (metric.step <= this.loadedStep && Date.parse(metric.time) <= this.loadedTime) return false;
     this.keys.add(key);
     const value = toNumber(metric.value);
     const finite = Number.isFinite(value);
