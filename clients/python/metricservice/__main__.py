@@ -52,6 +52,9 @@ def main(argv=None):
         return 0
     try:
         sync(args.directory, args.url, args.api_key)
+    except _delivery.KeyRefused as error:
+        sys.stderr.write("the service at %s refused the API key (%s); nothing is lost, run sync again with --api-key\n" % (args.url, error))
+        return 2
     except _delivery.Unreachable as error:
         sys.stderr.write("the service at %s is unreachable (%s); nothing is lost, run sync again later\n" % (args.url, error))
         return 2

@@ -22,6 +22,11 @@ class Unreachable(Exception):
     the batch was not confirmed."""
 
 
+class KeyRefused(Unreachable):
+    """401 or 403: no key, a wrong or revoked one, or one without the scope. Nothing this key sends
+    can be stored, so the batch is kept (spooled) for a `sync` with a key that works."""
+
+
 class Delivery:
     """Sends batches to one service with one key. `give_up(seconds)` is asked between attempts while
     the service has not taken a batch (no answer, or an answer to try again later) for that long;
@@ -67,6 +72,10 @@ class Delivery:
                 continue
 
             self.unreachable_since = None
+            if response.status in (401, 403):
+                problem = response.json()
+                detail = problem.get("detail") if isinstance(problem, dict) else None
+                raise KeyRefused("HTTP %d: %s" % (response.status, detail or "the API key was refused"))
             # Final: the batch is all or nothing, so the items the service names are reported and
             # dropped, and the rest is sent again under a new key.
             problem = response.json()

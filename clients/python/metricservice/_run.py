@@ -41,6 +41,8 @@ class Run:
         self._thread.start()
         self.monitor = _system.Monitor(self.url, self.api_key, self.run_id, interval).start() if system_metrics and mode == "online" else None
         atexit.register(self.finish)
+        if not self.api_key and mode == "online":
+            log.warning("metricservice: no API key (METRICSERVICE_API_KEY or api_key=...); if the service asks for one, batches go to %s", self.spool.path)
         if not quiet:
             where = self.spool.path if mode == "offline" else "%s/#run=%s" % (self.url, self.run_id)
             print("metricservice: run %s -> %s" % (self.run_id, where))
@@ -119,7 +121,8 @@ class Run:
             self._spilling = False
         except _delivery.Unreachable as error:
             if not self._spilling:  # once per outage
-                log.warning("metricservice: %s unreachable (%s); batches go to %s until it answers", self.url, error, self.spool.path)
+                why = "refused the API key" if isinstance(error, _delivery.KeyRefused) else "is unreachable"
+                log.warning("metricservice: %s %s (%s); batches go to %s until it takes one", self.url, why, error, self.spool.path)
             self._spilling = True
             self.spool.append(key, points)
 

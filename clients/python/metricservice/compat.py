@@ -23,7 +23,7 @@ class APIError(Exception):
 
 
 class AuthenticationError(APIError):
-    """No API key: this service authenticates with keys only."""
+    """No API key, or one the service refuses (unknown, revoked, or without the scope)."""
 
 
 class APIClient:
@@ -56,6 +56,8 @@ class APIClient:
         items = [_item(m, now) for m in metrics]
         try:
             delivery.send(items, give_up=lambda unreachable_for: unreachable_for > self.retry_for)
+        except _delivery.KeyRefused as error:
+            raise AuthenticationError("the service at %s refused the API key: %s" % (self.metric_url, error)) from error
         except _delivery.Unreachable as error:
             raise APIError("the service at %s did not take the batch within %.0f s: %s" % (self.metric_url, self.retry_for, error)) from error
         if delivery.refused_last:

@@ -4,6 +4,7 @@ import collections
 import http.server
 import io
 import json
+import logging
 import math
 import os
 import sys
@@ -280,3 +281,18 @@ def test_a_service_answering_503_for_too_long_sends_the_run_to_the_spool_and_syn
     assert run.spool.points == 500
     cli.sync(str(tmp_path), service.url, service.api_key, out=io.StringIO())
     assert service.stats(run.run_id, "loss")["count"] == 500
+
+
+def test_a_refused_key_keeps_the_run_in_the_spool_for_a_sync_with_a_key_that_works(service, tmp_path, caplog, capsys):
+    caplog.set_level(logging.WARNING, "metricservice")
+    run = metricservice.init(service.url, "not-a-key", spool_dir=str(tmp_path), quiet=True)
+    for step in range(2500):
+        run.log({"loss": float(step)})
+    run.finish()
+
+    assert run.spool.points == 2500 and run.sent == 0
+    assert sum("refused the API key" in r.getMessage() for r in caplog.records) == 1
+    assert cli.main(["sync", str(tmp_path), "--url", service.url, "--api-key", "still-not-a-key"]) == 2
+    assert "refused the API key" in capsys.readouterr().err
+    cli.sync(str(tmp_path), service.url, service.api_key, out=io.StringIO())
+    assert service.stats(run.run_id, "loss")["count"] == 2500

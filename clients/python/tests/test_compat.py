@@ -90,3 +90,9 @@ def test_a_refused_item_raises_the_old_api_error_with_the_service_message_and_th
 def test_login_without_a_key_says_keys_are_needed():
     with pytest.raises(AuthenticationError, match="API key"):
         APIClient("http://x", "http://x/api/v1", username="u", password="p").login()
+
+
+def test_a_key_the_service_refuses_raises_the_old_authentication_error_at_once(service):
+    client = APIClient("http://platform.invalid", service.url + "/api/v1", api_key="revoked-or-unknown")
+    with pytest.raises(AuthenticationError, match="refused the API key"):
+        client.batch_write_metrics([{"run_id": str(uuid.uuid4()), "metric_name": "loss", "value": 1.0}])

@@ -306,11 +306,16 @@ class MetricChart {
   }
 }
 
+/** An x range for uPlot; one point (or one x) gets `margin` either side instead of uPlot's years. */
+function around(margin) {
+  return (_, min, max) => (min === max ? [min - margin, max + margin] : [min, max]);
+}
+
 function chartOptions(width, timeAxis) {
   return {
     width,
     height: 200,
-    scales: { x: { time: timeAxis }, flag: { range: [0, 1] } },
+    scales: { x: { time: timeAxis, range: around(timeAxis ? 60 : 1) }, flag: { range: [0, 1] } },
     axes: [{}, { size: 64, values: (_, ticks) => ticks.map(formatTick) }],
     legend: { live: true },
     series: [
@@ -571,7 +576,7 @@ function drawSystem(byType) {
       box.plot = new uPlot({
         width: Math.max(200, box.clientWidth - 16),
         height: 160,
-        scales: { x: { time: true } },
+        scales: { x: { time: true, range: around(60) } },
         series: [{}, ...series.map(([label], i) => ({ label, stroke: palette[i % palette.length], width: 1.5, spanGaps: true }))],
       }, data, box.querySelector('.plot'));
     }
