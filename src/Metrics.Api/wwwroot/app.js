@@ -306,9 +306,15 @@ class MetricChart {
   }
 }
 
-/** An x range for uPlot; one point (or one x) gets `margin` either side instead of uPlot's years. */
+/**
+ * An x range for uPlot: a chart whose points share one x gets `margin` either side (uPlot widens
+ * such a time axis by 86,400,000 seconds, which reads as years).
+ */
 function around(margin) {
-  return (_, min, max) => (min === max ? [min - margin, max + margin] : [min, max]);
+  return (u, min, max) => {
+    const xs = u.data[0];
+    return xs.length && xs[0] === xs[xs.length - 1] ? [xs[0] - margin, xs[0] + margin] : [min, max];
+  };
 }
 
 function chartOptions(width, timeAxis) {
