@@ -17,10 +17,17 @@ def number(value):
     return value
 
 
+_second = (None, "")  # the last second formatted: a run logs many steps within one
+
+
 def utc_time(time_ns):
     """RFC 3339 with an explicit offset, to the microsecond (what the service stores)."""
-    seconds, rest = divmod(time_ns // 1000, 1_000_000)
-    return datetime.fromtimestamp(seconds, timezone.utc).replace(microsecond=rest).isoformat()
+    global _second
+    seconds, micros = divmod(time_ns // 1000, 1_000_000)
+    cached = _second  # one tuple, read and replaced whole: safe across the sender and monitor threads
+    if cached[0] != seconds:
+        cached = _second = (seconds, datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"))
+    return "%s.%06d+00:00" % (cached[1], micros)
 
 
 class Response:
