@@ -179,11 +179,16 @@ class Monitor:
         except OSError as error:  # neither psutil nor /proc
             log.warning("metricservice: no system metrics on this host (%s); install psutil for them", error)
             return
+        failed = False
         while not self._stop.wait(self.interval):
             when = _wire.utc_time(time.time_ns())
-            batch = [dict({"run_id": self.run_id, "metric_type": kind, "value": _wire.number(value), "time": when},
-                          **({"metadata": meta} if meta else {})) for kind, value, meta in sampler.sample()]
             try:
+                batch = [dict({"run_id": self.run_id, "metric_type": kind, "value": _wire.number(value), "time": when},
+                              **({"metadata": meta} if meta else {})) for kind, value, meta in sampler.sample()]
                 self.sent += self.delivery.send(batch, give_up=lambda unreachable_for: unreachable_for > self.interval)
             except _delivery.Unreachable:
                 pass  # a host sample is worth its moment only; the next one follows
+            except Exception:  # a reading that failed once (a vanished interface, psutil's AccessDenied): keep sampling
+                if not failed:
+                    log.exception("metricservice: a system-metrics sample failed; the monitor goes on")
+                failed = True
