@@ -6,9 +6,11 @@ using Metrics.Application.Metrics.Queries.GetMetricHistory;
 using Metrics.Application.Metrics.Queries.GetMetricStats;
 using Metrics.Application.Metrics.Queries.GetRunMetrics;
 using Metrics.Application.Metrics.Queries.GetTimeBucketedMetric;
+using Metrics.Application.Runs.Queries.ExportRun;
 using Metrics.Application.Runs.Queries.GetRunMetricNames;
 using Metrics.Application.Runs.Queries.ListRuns;
 using Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
+using Metrics.Api.Export;
 using Metrics.Api.Infrastructure;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authorization;
@@ -121,6 +123,21 @@ public sealed class RunsController(ISender sender) : ControllerBase
         [FromQuery(Name = "end_time")] DateTimeOffset? endTime = null,
         CancellationToken cancellationToken = default) =>
         await sender.Send(new GetTimeBucketedMetricQuery(runId, RouteValues.MetricName(metricName), points, startTime, endTime), cancellationToken);
+
+    /// <summary>
+    /// Every point of a run (or of <c>metric_names</c>) as a file: <c>format=csv</c> or
+    /// <c>parquet</c>, columns run_id, metric_name, step, time, value, metadata; series in name
+    /// order, each in time order. Streamed as it is read. Counts as an expensive read.
+    /// </summary>
+    [HttpGet("export", Name = "ExportRun")]
+    [EnableRateLimiting(RateLimitOptions.ExpensiveReads)]
+    [ProducesResponseType(typeof(FileStreamResult), StatusCodes.Status200OK, "text/csv", "application/vnd.apache.parquet")]
+    public async Task<IResult> Export(
+        [FromRoute(Name = "run_id")] Guid runId,
+        [FromQuery(Name = "format")] string format = "csv",
+        [FromQuery(Name = "metric_names")][ModelBinder(typeof(CommaSeparatedModelBinder))] string[]? metricNames = null,
+        CancellationToken cancellationToken = default) =>
+        new RunExportFile(await sender.Send(new ExportRunQuery(runId, format, metricNames), cancellationToken));
 
     /// <summary>A run's system metrics, newest first unless order=asc.</summary>
     [HttpGet("system-metrics", Name = "GetSystemMetrics")]
