@@ -140,6 +140,24 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_export_buttons_download_the_run_as_csv_and_parquet()
+    {
+        var run = await SeedRunAsync(40);
+        await OpenFromRunListAsync(run);
+
+        var csv = await _page.RunAndWaitForDownloadAsync(() => _page.Locator(".export button[data-format=\"csv\"]").ClickAsync());
+        var parquet = await _page.RunAndWaitForDownloadAsync(() => _page.Locator(".export button[data-format=\"parquet\"]").ClickAsync());
+
+        csv.SuggestedFilename.Should().Be($"run-{run}.csv");
+        var lines = await File.ReadAllLinesAsync(await csv.PathAsync());
+        lines.Should().HaveCount(81, "a header and 40 points of each of two metrics");
+        lines[1].Should().StartWith($"{run},acc,0,");
+        parquet.SuggestedFilename.Should().Be($"run-{run}.parquet");
+        var bytes = await File.ReadAllBytesAsync(await parquet.PathAsync());
+        System.Text.Encoding.ASCII.GetString(bytes, 0, 4).Should().Be("PAR1");
+    }
+
+    [Fact]
     public async Task A_burst_of_batches_redraws_a_chart_at_most_about_ten_times_a_second()
     {
         var run = await SeedRunAsync(10);

@@ -57,6 +57,25 @@ async function getJson(url) {
   return body;
 }
 
+/** Downloads the run's export with the key in a header (a plain link could not send it). */
+async function downloadExport(format) {
+  const headers = apiKey() ? { authorization: `Bearer ${apiKey()}` } : {};
+  const response = await fetch(`${API}/runs/${state.runId}/export?format=${format}`, { headers });
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    showMessage(`Export failed: ${body?.detail ?? body?.title ?? response.status}`);
+    return;
+  }
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = `run-${state.runId}.${format}`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+}
+
+document.querySelectorAll('.export button').forEach(button =>
+  button.addEventListener('click', () => downloadExport(button.dataset.format)));
+
 function showMessage(text) {
   $('message').textContent = text ?? '';
   $('message').hidden = !text;
