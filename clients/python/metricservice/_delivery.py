@@ -66,20 +66,15 @@ class Delivery:
                 return len(metrics)
             if response.status in RETRIED or response.status >= 500:
                 attempt += 1
-                problem = response.json()
-                detail = problem.get("detail") if isinstance(problem, dict) else None
-                self._retry(attempt, response.status, response.retry_after(), give_up, "HTTP %d: %s" % (response.status, detail or ""))
+                self._retry(attempt, response.status, response.retry_after(), give_up, "HTTP %d: %s" % (response.status, _problem(response).get("detail") or ""))
                 continue
 
             self.unreachable_since = None
+            problem = _problem(response)
             if response.status in (401, 403):
-                problem = response.json()
-                detail = problem.get("detail") if isinstance(problem, dict) else None
-                raise KeyRefused("HTTP %d: %s" % (response.status, detail or "the API key was refused"))
+                raise KeyRefused("HTTP %d: %s" % (response.status, problem.get("detail") or "the API key was refused"))
             # Final: the batch is all or nothing, so the items the service names are reported and
             # dropped, and the rest is sent again under a new key.
-            problem = response.json()
-            problem = problem if isinstance(problem, dict) else {}
             bad = self._named_items(problem, metrics)
             if not bad:
                 self._report("batch", "HTTP %d: %s" % (response.status, problem.get("detail") or problem.get("title") or response.body[:200]))
@@ -121,3 +116,9 @@ class Delivery:
     def _wait(self, attempt, retry_after):
         backoff = min(self.max_backoff, 0.25 * (2 ** min(attempt, 10)))
         time.sleep(retry_after if retry_after is not None else random.uniform(backoff / 2, backoff))
+
+
+def _problem(response):
+    """The answer's ProblemDetails, or {} when it is not one."""
+    problem = response.json()
+    return problem if isinstance(problem, dict) else {}

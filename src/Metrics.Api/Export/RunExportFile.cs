@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Metrics.Api.Infrastructure;
 using Metrics.Application.Runs.Queries.ExportRun;
 using Metrics.Domain.Metrics;
 using Parquet;
@@ -89,13 +90,8 @@ public sealed class RunExportFile(RunExport export) : IResult
         }
     }
 
-    private static string Value(double value) => value switch
-    {
-        double.PositiveInfinity => "Infinity",
-        double.NegativeInfinity => "-Infinity",
-        _ when double.IsNaN(value) => "NaN",
-        _ => value.ToString("R", CultureInfo.InvariantCulture),
-    };
+    private static string Value(double value) =>
+        double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : FiniteDoubleConverter.NonFiniteText(value);
 
     private static StringBuilder AppendField(StringBuilder text, string field) =>
         field.AsSpan().IndexOfAny(",\"\n\r") < 0

@@ -53,7 +53,10 @@ internal sealed class FiniteDoubleConverter : JsonConverter<double>
         }
         else
         {
-            writer.WriteStringValue(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
+            writer.WriteStringValue(NonFiniteText(value));
         }
     }
+
+    /// <summary>"NaN", "Infinity" or "-Infinity": how a value a JSON number cannot hold is written.</summary>
+    public static string NonFiniteText(double value) => double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
 }

@@ -126,7 +126,6 @@ class SeriesData {
       const last = toNumber(b.last);
       const flag = b.non_finite > 0 ? (last === -Infinity ? 0 : 1) : null;
       this.insert(b.step, Date.parse(b.time) / 1000, toNumber(b.avg), toNumber(b.min), toNumber(b.max), flag);
-      if (b.count === 1) this.keys.add(`${b.step}|${b.time}`);
       this.loadedStep = Math.max(this.loadedStep, b.step);
       this.loadedTime = Math.max(this.loadedTime, Date.parse(b.time));
     }
@@ -138,7 +137,7 @@ class SeriesData {
   /**
    * A raw point; returns false when it is already shown or has no step. A point's live message can
    * arrive after a load that read it (it is published once stored), so what the loaded history
-   * covers, by step and time, counts as shown.
+   * covers, by step and time, counts as shown (a point written later at an old step does not).
    */
   addPoint(metric) {
     const key = `${metric.step}|${metric.time}`;
