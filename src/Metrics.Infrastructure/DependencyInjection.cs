@@ -45,6 +45,7 @@ public static class DependencyInjection
         services.AddScoped<IApiKeyStore, ApiKeyStore>();
         services.AddSingleton<ApiKeyLookups>();
         services.AddScoped<IRunProjects, RunProjects>();
+        services.AddSingleton<IRunCatalog, RunCatalog>();
         services.AddScoped<IIdempotencyStore, IdempotencyStore>();
         services.Configure<IdempotencyOptions>(o => o.Retention = TimeSpan.FromHours(configuration.GetValue("IDEMPOTENCY_TTL_HOURS", 24)));
         services.AddHostedService<IdempotencyCleanup>();

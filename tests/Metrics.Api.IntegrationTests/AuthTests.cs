@@ -107,7 +107,7 @@ public sealed class LogCapture : ILoggerProvider
 [Collection(ApiCollection.Name)]
 public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
 {
-    private static readonly string[] Write = ["WriteMetricBatch", "WriteSystemMetricBatch"];
+    private static readonly string[] Write = ["WriteMetricBatch", "WriteSystemMetricBatch", "DescribeRun"];
     private static readonly string[] AdminOnly = ["CreateApiKey", "ListApiKeys", "RevokeApiKey"];
 
     [Fact]
@@ -294,6 +294,18 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
         listed.Should().BeEquivalentTo([fresh, ours], "a project key lists its project's runs only");
         (await global.GetJsonAsync("/api/v1/runs?limit=1000"))["runs"]!.AsArray().Select(r => r!["run_id"]!.GetValue<Guid>())
             .Should().Contain([ours, open, fresh]);
+
+        // Describing a run follows the rules of writes: its own and new runs (which join), no other.
+        (await (await alpha.PutAsync($"/api/v1/runs/{ours}", Json(new { name = "ours" }))).ReadJsonAsync(HttpStatusCode.OK))["name"]!.GetValue<string>().Should().Be("ours");
+        await (await beta.PutAsync($"/api/v1/runs/{ours}", Json(new { name = "taken" }))).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await alpha.PutAsync($"/api/v1/runs/{open}", Json(new { name = "taken" }))).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        var described = Guid.NewGuid();
+        await (await alpha.PutAsync($"/api/v1/runs/{described}", Json(new { name = "planned" }))).ReadJsonAsync(HttpStatusCode.OK);
+        await (await beta.GetAsync($"/api/v1/runs/{described}")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await beta.PostAsync("/api/v1/metrics/batch", Batch(Point(described, "loss", 1, 0.5)))).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        (await global.GetJsonAsync($"/api/v1/runs/{ours}"))["name"]!.GetValue<string>().Should().Be("ours", "refused descriptions wrote nothing");
+        (await global.GetJsonAsync($"/api/v1/runs/{open}"))["name"].Should().BeNull();
+        (await beta.GetJsonAsync("/api/v1/runs?search=planned"))["runs"]!.AsArray().Should().BeEmpty();
 
         // Live: the hub refuses another project's run; the raw WebSocket refuses it before the upgrade and in a subscribe message.
         var hubUrl = new Uri(fixture.Anonymous.BaseAddress!, "/hubs/metrics");

@@ -6,7 +6,9 @@ using Metrics.Application.Metrics.Queries.GetMetricHistory;
 using Metrics.Application.Metrics.Queries.GetMetricStats;
 using Metrics.Application.Metrics.Queries.GetRunMetrics;
 using Metrics.Application.Metrics.Queries.GetTimeBucketedMetric;
+using Metrics.Application.Runs;
 using Metrics.Application.Runs.Queries.ExportRun;
+using Metrics.Application.Runs.Queries.GetRun;
 using Metrics.Application.Runs.Queries.GetRunMetricNames;
 using Metrics.Application.Runs.Queries.ListRuns;
 using Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
@@ -27,13 +29,28 @@ namespace Metrics.Api.Controllers;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
 public sealed class RunsController(ISender sender) : ControllerBase
 {
-    /// <summary>Runs with the most recent activity (latest point time) first, with their metric names.</summary>
+    /// <summary>
+    /// Runs, most recent activity first: <c>search</c> matches a name (anywhere, any case) or an id
+    /// prefix; each <c>tag</c> given must be present; <c>status</c> is running, finished or failed.
+    /// Pages of <c>limit</c>; pass <c>next_cursor</c> as <c>cursor</c> for the next page.
+    /// </summary>
     [HttpGet("/api/v1/runs", Name = "ListRuns")]
     [ProducesResponseType<RunListResponse>(StatusCodes.Status200OK)]
     public async Task<RunListResponse> ListRuns(
         [FromQuery(Name = "limit")] int limit = ListRunsQuery.DefaultLimit,
+        [FromQuery(Name = "search")] string? search = null,
+        [FromQuery(Name = "tag")] string[]? tags = null,
+        [FromQuery(Name = "status")] string? status = null,
+        [FromQuery(Name = "cursor")] string? cursor = null,
         CancellationToken cancellationToken = default) =>
-        await sender.Send(new ListRunsQuery(limit), cancellationToken);
+        await sender.Send(new ListRunsQuery(limit, string.IsNullOrEmpty(search) ? null : search, tags is { Length: > 0 } ? tags : null, status, cursor), cancellationToken);
+
+    /// <summary>A run's name, tags, config, status and activity.</summary>
+    [HttpGet(Name = "GetRun")]
+    [ProducesResponseType<RunDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<RunDto> GetRun([FromRoute(Name = "run_id")] Guid runId, CancellationToken cancellationToken) =>
+        await sender.Send(new GetRunQuery(runId), cancellationToken);
 
     /// <summary>The names of a run's metrics in ordinal order (empty for an unknown run).</summary>
     [HttpGet("metric-names", Name = "GetRunMetricNames")]

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
+using Metrics.Application.Runs.Commands.DescribeRun;
 using Metrics.Infrastructure.Configuration;
 using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 using Microsoft.AspNetCore.Mvc;
@@ -161,6 +162,7 @@ internal static class RateLimits
             {
                 WriteMetricBatchCommand c => c.Metrics?.Count ?? 0,
                 WriteSystemMetricBatchCommand c => c.Metrics?.Count ?? 0,
+                RunDescriptionBody => 1, // a run's description costs what one point does
                 _ => 0,
             });
             if (quota.Enabled && count > 0 && KeyOf(context.HttpContext.User) is { } key)

@@ -13,7 +13,10 @@ internal static class MetadataRules
         $"'metadata' must be a JSON object (or null) of at most {MetricRules.MaxMetadataBytes} bytes (UTF-8), with unique keys, "
         + "numbers within double's range, and text without \\u0000 or unpaired UTF-16 surrogates.";
 
-    public static bool IsValid(JsonElement? metadata)
+    public static bool IsValid(JsonElement? metadata) => IsStorableObject(metadata, MetricRules.MaxMetadataBytes);
+
+    /// <summary>Null, or a JSON object of at most <paramref name="maxBytes"/> (UTF-8) that jsonb stores as sent.</summary>
+    public static bool IsStorableObject(JsonElement? metadata, int maxBytes)
     {
         if (metadata is not { } element || element.ValueKind == JsonValueKind.Null)
         {
@@ -26,7 +29,7 @@ internal static class MetadataRules
         }
 
         var raw = element.GetRawText();
-        return Encoding.UTF8.GetByteCount(raw) <= MetricRules.MaxMetadataBytes
+        return Encoding.UTF8.GetByteCount(raw) <= maxBytes
             && !raw.Contains("\\u0000", StringComparison.OrdinalIgnoreCase)
             && IsStorable(element);
     }

@@ -1,3 +1,5 @@
+using Metrics.Domain.Common;
+
 namespace Metrics.Domain.Keys;
 
 /// <summary>
@@ -8,15 +10,8 @@ public sealed class ApiKey
 {
     public const int MaxNameLength = 100;
 
-    /// <summary>
-    /// A name is shown in listings and the dashboard: no control, format (bidi overrides, zero-width)
-    /// or line-separator characters that could fake lines or disguise it, and no edge spaces.
-    /// </summary>
-    public static bool IsValidName(string? name) =>
-        !string.IsNullOrEmpty(name) && name.Length <= MaxNameLength && name.Trim() == name
-        && name.All(c => char.GetUnicodeCategory(c) is not (System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
-            or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
-            or System.Globalization.UnicodeCategory.Surrogate or System.Globalization.UnicodeCategory.OtherNotAssigned));
+    /// <summary>A name is shown in listings and the dashboard (see <see cref="DisplayText"/>).</summary>
+    public static bool IsValidName(string? name) => DisplayText.IsValid(name, MaxNameLength);
 
     private ApiKey()
     {

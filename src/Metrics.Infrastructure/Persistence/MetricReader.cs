@@ -143,21 +143,6 @@ internal sealed partial class MetricReader(MetricsDbContext db, NpgsqlDataSource
         return command;
     }
 
-    public async Task<IReadOnlyList<RunActivity>> ListRunsAsync(int limit, string? project, CancellationToken cancellationToken)
-    {
-        // From the series summaries (one row per run and metric), never from the points.
-        var rows = await db.Database.SqlQuery<RunRow>($"""
-            SELECT run_id AS "RunId", max(last_time) AS "LastActivity", sum(count)::bigint AS "PointCount",
-                   array_agg(metric_name ORDER BY metric_name COLLATE "C") AS "MetricNames"
-            FROM metric_summaries s
-            WHERE {project}::text IS NULL OR EXISTS (SELECT 1 FROM run_projects p WHERE p.run_id = s.run_id AND p.project = {project})
-            GROUP BY run_id
-            ORDER BY 2 DESC, 1
-            LIMIT {limit}
-            """).ToListAsync(cancellationToken);
-        return rows.Select(r => new RunActivity(r.RunId, r.LastActivity, r.PointCount, r.MetricNames)).ToList();
-    }
-
     public async Task<IReadOnlyList<string>> GetMetricNamesAsync(Guid runId, CancellationToken cancellationToken) =>
         await db.Database.SqlQuery<string>($"""
             SELECT metric_name AS "Value" FROM metric_summaries WHERE run_id = {runId} ORDER BY metric_name COLLATE "C"
@@ -186,16 +171,5 @@ internal sealed partial class MetricReader(MetricsDbContext db, NpgsqlDataSource
             : query.OrderByDescending(m => m.Time).ThenByDescending(m => m.Type);
 
         return await query.Take(range.Limit).ToListAsync(cancellationToken);
-    }
-
-    private sealed class RunRow
-    {
-        public Guid RunId { get; init; }
-
-        public DateTime LastActivity { get; init; }
-
-        public long PointCount { get; init; }
-
-        public string[] MetricNames { get; init; } = [];
     }
 }

@@ -1,5 +1,9 @@
 using Metrics.Application.Common.Abstractions;
+using Metrics.Application.Common.Exceptions;
+using Metrics.Application.Common.Models;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Metrics.Infrastructure.Persistence;
 
@@ -37,4 +41,25 @@ internal sealed class RunProjects(MetricsDbContext db) : IRunProjects
         WHERE r NOT IN (SELECT run_id FROM claimed)
           AND NOT EXISTS (SELECT 1 FROM run_projects p WHERE p.run_id = r AND p.project = $1)
         """;
+
+    /// <summary>Claims the runs of a project-bound write in its transaction; throws (so nothing commits) when one is another project's.</summary>
+    public static async Task ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RunClaim> claims, DateTime now, CancellationToken cancellationToken)
+    {
+        foreach (var claim in claims)
+        {
+            await using var command = new NpgsqlCommand(ClaimSql, connection, transaction)
+            {
+                Parameters =
+                {
+                    new() { Value = claim.Project, NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = claim.RunIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                    new() { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                },
+            };
+            if (await command.ExecuteScalarAsync(cancellationToken) is Guid foreign)
+            {
+                throw new ForbiddenException($"This API key is bound to project '{claim.Project}'; run {foreign} is not in it. Nothing was written.");
+            }
+        }
+    }
 }

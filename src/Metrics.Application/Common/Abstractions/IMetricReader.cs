@@ -36,9 +36,6 @@ public interface IMetricReader
     /// </summary>
     Task<IReadOnlyList<TimeBucket>> GetTimeBucketsAsync(Guid runId, string metricName, DateTime from, DateTime to, TimeSpan width, CancellationToken cancellationToken);
 
-    /// <summary>The <paramref name="limit"/> runs with the latest point times, latest first (of <paramref name="project"/> only, when given).</summary>
-    Task<IReadOnlyList<RunActivity>> ListRunsAsync(int limit, string? project, CancellationToken cancellationToken);
-
     /// <summary>The run's metric names in ordinal order.</summary>
     Task<IReadOnlyList<string>> GetMetricNamesAsync(Guid runId, CancellationToken cancellationToken);
 

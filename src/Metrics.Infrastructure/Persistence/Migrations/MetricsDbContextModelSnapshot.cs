@@ -125,6 +125,56 @@ namespace Metrics.Infrastructure.Persistence.Migrations
                     b.ToTable("system_metrics", (string)null);
                 });
 
+            modelBuilder.Entity("Metrics.Infrastructure.Persistence.DescribedRun", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Config")
+                        .HasColumnType("json")
+                        .HasColumnName("config");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("status");
+
+                    b.PrimitiveCollection<string[]>("Tags")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text[]")
+                        .HasColumnName("tags")
+                        .HasDefaultValueSql("'{}'");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("RunId");
+
+                    b.ToTable("runs", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_runs_status", "status IN ('running', 'finished', 'failed')");
+                        });
+                });
+
             modelBuilder.Entity("Metrics.Infrastructure.Persistence.IdempotencyEntry", b =>
                 {
                     b.Property<string>("Scope")

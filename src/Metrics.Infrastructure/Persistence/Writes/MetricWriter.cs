@@ -32,7 +32,7 @@ internal sealed class MetricWriter(
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ClaimAsync(connection, transaction, claims, cancellationToken);
+        await RunProjects.ClaimAsync(connection, transaction, claims, clock.GetUtcNow().UtcDateTime, cancellationToken);
 
         var learnt = new List<KeyValuePair<(Guid, string), long>>();
         var keys = new HashSet<(Guid, string)>();
@@ -113,7 +113,7 @@ internal sealed class MetricWriter(
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ClaimAsync(connection, transaction, claims, cancellationToken);
+        await RunProjects.ClaimAsync(connection, transaction, claims, clock.GetUtcNow().UtcDateTime, cancellationToken);
 
         // In the order sent: of repeats in the batch the first is stored, later ones are skipped like retries.
         await using var insert = new NpgsqlCommand("""
@@ -232,27 +232,6 @@ internal sealed class MetricWriter(
         }
 
         return stored.Count == rows.Length ? rows : rows.Where(r => stored.Contains((r.SeriesId, r.Step, r.Time))).ToArray();
-    }
-
-    /// <summary>Claims the runs of a project-bound write in its transaction; throws (so nothing commits) when one is another project's.</summary>
-    private async Task ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RunClaim> claims, CancellationToken cancellationToken)
-    {
-        foreach (var claim in claims)
-        {
-            await using var command = new NpgsqlCommand(RunProjects.ClaimSql, connection, transaction)
-            {
-                Parameters =
-                {
-                    new() { Value = claim.Project, NpgsqlDbType = NpgsqlDbType.Text },
-                    new() { Value = claim.RunIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-                    new() { Value = clock.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                },
-            };
-            if (await command.ExecuteScalarAsync(cancellationToken) is Guid foreign)
-            {
-                throw new ForbiddenException($"This API key is bound to project '{claim.Project}'; run {foreign} is not in it. Nothing was written.");
-            }
-        }
     }
 
     // On the connection already held: such servers may allow a single connection. PGlite cannot

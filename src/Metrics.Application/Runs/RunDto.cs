@@ -1,0 +1,36 @@
+using System.Text.Json;
+using Metrics.Application.Common.Models;
+
+namespace Metrics.Application.Runs;
+
+/// <summary>A run: its description (null name, status and config, no tags, for a run nobody described) and activity.</summary>
+/// <param name="Status">running, finished or failed; null for a run nobody described.</param>
+/// <param name="StartedAt">As described, or else the time of the run's first point.</param>
+/// <param name="LastActivity">The latest point time of any of the run's metrics (when it was described, before its first point).</param>
+/// <param name="MetricNames">Every metric the run has, in name order.</param>
+public sealed record RunDto(
+    Guid RunId,
+    string? Name,
+    IReadOnlyList<string> Tags,
+    JsonElement? Config,
+    string? Status,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? EndedAt,
+    DateTimeOffset LastActivity,
+    long PointCount,
+    IReadOnlyList<string> MetricNames)
+{
+    internal static RunDto From(RunRecord run) => new(
+        run.RunId,
+        run.Name,
+        run.Tags,
+        run.Config is null ? null : JsonDocument.Parse(run.Config).RootElement.Clone(),
+        run.Status,
+        Utc(run.StartedAt),
+        Utc(run.EndedAt),
+        new DateTimeOffset(run.LastActivity, TimeSpan.Zero),
+        run.PointCount,
+        run.MetricNames);
+
+    private static DateTimeOffset? Utc(DateTime? time) => time is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+}
