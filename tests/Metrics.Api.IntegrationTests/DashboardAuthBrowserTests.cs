@@ -29,7 +29,7 @@ public sealed class DashboardAuthBrowserTests(KeyedBrowserFixture browser) : ICl
         await page.Locator("#key-form button").ClickAsync();
 
         await Expect(page.Locator("#key-form")).ToBeHiddenAsync();
-        await page.Locator($"#runs li[data-run-id=\"{run}\"]").ClickAsync();
+        await page.Locator($"#runs tr[data-run-id=\"{run}\"] .name a").ClickAsync();
         await Expect(page.Locator("#conn-state")).ToHaveTextAsync("connected");
         var chart = page.Locator(".chart[data-metric=\"loss\"]");
         await Expect(chart).ToHaveAttributeAsync("data-points", "10");

@@ -55,7 +55,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
     private async Task OpenFromRunListAsync(Guid run)
     {
         await _page.GotoAsync(_client.BaseAddress!.ToString());
-        await _page.Locator($"#runs li[data-run-id=\"{run}\"]").ClickAsync();
+        await _page.Locator($"#runs tr[data-run-id=\"{run}\"] .name a").ClickAsync();
         await Expect(_page.Locator("#conn-state")).ToHaveTextAsync("connected");
     }
 
@@ -206,7 +206,8 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "20");
 
         await _page.Locator("#x-axis").SelectOptionAsync("time");
-        await Expect(Chart("loss").Locator(".u-legend")).ToContainTextAsync("time");
+        await Expect(Chart("loss").Locator(".controls .x")).ToHaveValueAsync("time");
+        (await Chart("loss").EvaluateAsync<bool>("e => e.chart.plot.scales.x.time")).Should().BeTrue("the x axis shows wall time");
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "20");
 
         await _page.Locator("#run-input").FillAsync("not-a-run");
