@@ -257,7 +257,8 @@ class Trace {
     this.syncs = 0;      // loads and backfills in flight
     this.chain = Promise.resolve();
     this.pending = [];
-    this.loaded = false;
+    this.loaded = false;  // its history is in
+    this.settled = false; // its first load is over, loaded or failed
   }
 
   url(suffix) {
@@ -329,6 +330,7 @@ class Trace {
     } catch (error) {
       this.error = error.message;
     } finally {
+      this.settled = true;
       this.release();
       this.chart.dirty = true;
     }
@@ -377,6 +379,8 @@ class MetricChart {
     this.zoom = null;        // { xMode, min, max } while zoomed
     this.dirty = false;
     this.draws = 0;
+    this.lastDraw = -Infinity;
+    this.loadingSince = null; // when its first load was asked for
     this.plot = null;
     this.signature = null;
     this.loadRequested = false;
@@ -462,7 +466,14 @@ class MetricChart {
   requestLoad() {
     if (this.loadRequested) return;
     this.loadRequested = true;
+    this.loadingSince = performance.now();
     this.traces.forEach(queueLoad);
+  }
+
+  /** Whether a selected run's first load is still on its way. */
+  anyLoading() {
+    for (const trace of this.traces.values()) if (!trace.settled) return true;
+    return false;
   }
 
   dispose() {
@@ -673,13 +684,24 @@ const nearViewport = new IntersectionObserver(entries => {
   }
 }, { rootMargin: LOAD_MARGIN });
 
-// Every chart that changed is redrawn on this one clock, so a chart redraws at most
-// 1000 / REDRAW_MS times a second however fast points arrive.
-setInterval(() => {
+// Charts that changed are redrawn from one animation-frame loop: a chart at most every REDRAW_MS
+// however fast points arrive, and no more charts in one frame than fit in DRAW_BUDGET_MS (the rest
+// wait a frame), so scrolling stays smooth while many charts load. A chart whose runs are still
+// loading waits for them (up to FIRST_DRAW_WAIT_MS) rather than redrawing once per run.
+const DRAW_BUDGET_MS = 8;
+const FIRST_DRAW_WAIT_MS = 500;
+
+function drawDirty(now) {
   for (const chart of state.charts.values()) {
-    if (chart.dirty) chart.draw();
+    if (!chart.dirty || now - chart.lastDraw < REDRAW_MS) continue;
+    if (chart.loadingSince !== null && now - chart.loadingSince < FIRST_DRAW_WAIT_MS && chart.anyLoading()) continue;
+    chart.draw();
+    chart.lastDraw = performance.now();
+    if (chart.lastDraw - now > DRAW_BUDGET_MS) break;
   }
-}, REDRAW_MS);
+  requestAnimationFrame(drawDirty);
+}
+requestAnimationFrame(drawDirty);
 
 // ---- live updates --------------------------------------------------------------------------
 
