@@ -26,8 +26,14 @@ class Client:
         self.api_key = api_key or os.environ.get("METRICSERVICE_API_KEY")
         self.timeout = timeout
 
-    def runs(self, limit=None, as_frame=False):
-        return _rows(self._get("/api/v1/runs", limit=limit)["runs"], as_frame)
+    def runs(self, limit=None, as_frame=False, search=None, tag=None, status=None):
+        """Runs, most recent first: `search` matches a name or an id prefix, `tag` one tag, `status`
+        running/finished/failed. One page of `limit` (default 50, at most 1000)."""
+        return _rows(self._get("/api/v1/runs", limit=limit, search=search, tag=tag, status=status)["runs"], as_frame)
+
+    def run(self, run_id):
+        """A run's name, tags, config, status, start and end, and activity."""
+        return self._get("/api/v1/runs/%s" % run_id)
 
     def history(self, run_id, metric_name, limit=1000, start_time=None, end_time=None, min_step=None, max_step=None,
                 order="asc", as_frame=False):

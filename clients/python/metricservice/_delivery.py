@@ -84,6 +84,35 @@ class Delivery:
             attempt = 0
         return 0
 
+    def put(self, path, document, give_up=lambda unreachable_for: False):
+        """PUTs one JSON document (a run's description), retrying as send() does. Returns the
+        service's answer, or None when it refused the document (reported once); raises
+        Unreachable when `give_up` says so, KeyRefused on 401/403."""
+        body = json.dumps(document, separators=(",", ":"), allow_nan=False).encode()
+        attempt = 0
+        while True:
+            try:
+                response = _wire.request(self.url, "PUT", path, self.api_key, body, None, self.timeout)
+            except (OSError, http.client.HTTPException) as error:
+                attempt += 1
+                self._retry(attempt, "network", None, give_up, str(error))
+                continue
+            if 200 <= response.status < 300:
+                self.unreachable_since = None
+                return response.json()
+            if response.status in RETRIED or response.status >= 500:
+                attempt += 1
+                self._retry(attempt, response.status, response.retry_after(), give_up, "HTTP %d: %s" % (response.status, _problem(response).get("detail") or ""))
+                continue
+            self.unreachable_since = None
+            problem = _problem(response)
+            if response.status in (401, 403):
+                raise KeyRefused("HTTP %d: %s" % (response.status, problem.get("detail") or "the API key was refused"))
+            errors = problem.get("errors") or {}
+            detail = "; ".join("%s: %s" % (field, " ".join(messages)) for field, messages in errors.items()) or problem.get("detail") or problem.get("title")
+            self._report("the run's description", "HTTP %d: %s" % (response.status, detail))
+            return None
+
     def _named_items(self, problem, metrics):
         bad = set()
         for field, messages in (problem.get("errors") or {}).items():

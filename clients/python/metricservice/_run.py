@@ -1,6 +1,7 @@
 """A run: `log()` puts one entry on a bounded queue and returns; a thread batches and sends."""
 
 import atexit
+import json
 import logging
 import numbers
 import os
@@ -16,9 +17,17 @@ log = logging.getLogger("metricservice")
 _STOP = object()
 
 
+class _Description:
+    """A queued PUT of the run's description (name, tags, config, status)."""
+
+    def __init__(self, document):
+        self.document = document
+
+
 class Run:
     def __init__(self, url=None, api_key=None, run_id=None, mode="online", spool_dir=None, batch_size=1000,
-                 flush_interval=0.5, queue_size=100_000, offline_after=60.0, quiet=False, system_metrics=False, interval=10.0):
+                 flush_interval=0.5, queue_size=100_000, offline_after=60.0, quiet=False, system_metrics=False, interval=10.0,
+                 name=None, tags=None, config=None):
         if mode not in ("online", "offline"):
             raise ValueError("mode must be 'online' or 'offline'")
         self.url = (url or os.environ.get("METRICSERVICE_URL") or "http://localhost:8001").rstrip("/")
@@ -39,6 +48,8 @@ class Run:
         self._spilling = False
         self._thread = threading.Thread(target=self._send_loop, name="metricservice-sender", daemon=True)
         self._thread.start()
+        # The run is described (running, with what was given) by the sender thread, like a batch.
+        self.describe(name=name, tags=tags, config=config, status="running")
         self.monitor = _system.Monitor(self.url, self.api_key, self.run_id, interval).start() if system_metrics and mode == "online" else None
         atexit.register(self.finish)
         if not self.api_key and mode == "online":
@@ -64,10 +75,26 @@ class Run:
             with self._overflow_lock:
                 self.spool.append(uuid.uuid4().hex, self._points([entry]))
 
-    def finish(self, timeout=30.0):
-        """Send what is queued (up to `timeout` seconds of trying), then spool what is left."""
+    def describe(self, name=None, tags=None, config=None, status=None):
+        """Set the run's display name, tags (a list), config (a dict of hyper-parameters, sent as
+        JSON; values JSON cannot hold are sent as text) or status ("running", "finished",
+        "failed"). What is left out stays as it was. Sent in the background; offline runs are not
+        described."""
+        document = {k: v for k, v in (("name", name), ("tags", list(tags) if tags is not None else None), ("status", status)) if v is not None}
+        if config is not None:
+            try:
+                document["config"] = json.loads(json.dumps(dict(config), default=str, allow_nan=False))
+            except (TypeError, ValueError) as error:  # NaN or a key JSON cannot hold
+                log.warning("metricservice: the run's config is not sent (%s)", error)
+        if document and self.mode == "online":
+            self._queue.put(_Description(document))
+
+    def finish(self, timeout=30.0, status="finished"):
+        """Send what is queued (up to `timeout` seconds of trying), then spool what is left. The
+        run is marked `status` ("finished", or "failed" when a `with` block ends in an exception)."""
         if self._finishing is not None:
             return  # finished already (atexit calls again)
+        self.describe(status=status)
         self._finishing = time.monotonic() + timeout
         if self.monitor:
             self.monitor.stop()
@@ -80,8 +107,8 @@ class Run:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.finish()
+    def __exit__(self, exc_type, exc, traceback):
+        self.finish(status="failed" if exc_type is not None else "finished")
         return False
 
     # --- the sender thread ---
@@ -99,6 +126,9 @@ class Run:
                 if entry is _STOP:
                     stop = True
                     break
+                if isinstance(entry, _Description):
+                    self._put_description(entry.document)
+                    continue
                 pending.append(entry)
                 count += len(entry[2])
             points = self._points(pending)
@@ -125,6 +155,14 @@ class Run:
                 log.warning("metricservice: %s %s (%s); batches go to %s until it takes one", self.url, why, error, self.spool.path)
             self._spilling = True
             self.spool.append(key, points)
+
+    def _put_description(self, document):
+        try:
+            self.delivery.put("/api/v1/runs/%s" % self.run_id, document, self._give_up)
+        except _delivery.Unreachable as error:
+            log.warning("metricservice: the run's description (%s) was not sent: %s", ", ".join(sorted(document)), error)
+        except Exception:  # the sender must outlive a description too
+            log.exception("metricservice: sending the run's description failed")
 
     def _give_up(self, unreachable_for):
         if self._finishing is not None and time.monotonic() > self._finishing:

@@ -296,3 +296,37 @@ def test_a_refused_key_keeps_the_run_in_the_spool_for_a_sync_with_a_key_that_wor
     assert "refused the API key" in capsys.readouterr().err
     cli.sync(str(tmp_path), service.url, service.api_key, out=io.StringIO())
     assert service.stats(run.run_id, "loss")["count"] == 2500
+
+
+def test_a_run_is_described_running_then_finished_or_failed_and_found_by_name(service, tmp_path):
+    name = "py-%s lr=3e-4" % uuid.uuid4().hex[:8]
+    with metricservice.init(service.url, service.api_key, spool_dir=str(tmp_path), quiet=True,
+                            name=name, tags=["py", "sweep"], config={"lr": 3e-4, "layers": [64, 64], "out": tmp_path}) as run:
+        run.log({"loss": 0.5})
+        run.describe(tags=["py", "sweep", "best"])
+    described = service.get("/api/v1/runs/%s" % run.run_id)
+    assert (described["name"], described["tags"], described["status"]) == (name, ["py", "sweep", "best"], "finished")
+    assert described["config"] == {"lr": 3e-4, "layers": [64, 64], "out": str(tmp_path)}, "a value JSON cannot hold goes as text"
+    assert described["ended_at"] is not None and described["point_count"] == 1
+    found = metricservice.Client(service.url, service.api_key).runs(search=name.split()[0], tag="best")
+    assert [r["run_id"] for r in found] == [run.run_id]
+    assert metricservice.Client(service.url, service.api_key).run(run.run_id)["name"] == name
+
+    try:
+        with metricservice.init(service.url, service.api_key, spool_dir=str(tmp_path), quiet=True, name=name + " crashed") as failed:
+            failed.log({"loss": 1.0})
+            raise RuntimeError("diverged")
+    except RuntimeError:
+        pass
+    assert service.get("/api/v1/runs/%s" % failed.run_id)["status"] == "failed"
+
+
+def test_a_refused_description_is_reported_and_the_points_are_still_stored(service, tmp_path, caplog):
+    run = metricservice.init(service.url, service.api_key, spool_dir=str(tmp_path), quiet=True, name="x" * 201)
+    run.log({"loss": 0.5})
+    run.finish()
+
+    assert service.stats(run.run_id, "loss")["count"] == 1
+    assert [item for item, _ in run.delivery.refused] == ["the run's description"]
+    assert "name" in run.delivery.refused[0][1]
+    assert service.get("/api/v1/runs/%s" % run.run_id)["status"] == "finished", "the later status was still sent"

@@ -935,7 +935,7 @@ async function loadRuns({ more = false } = {}) {
 /** A config value as a cell shows it: numbers and text as they are, anything else as JSON. */
 function configCell(value) {
   if (value === undefined) return '';
-  if (typeof value === 'number') return formatValue(value);
+  if (typeof value === 'number') return String(value); // as written, 0.0003 not 3e-4
   if (typeof value === 'string') return value;
   return JSON.stringify(value);
 }
