@@ -32,9 +32,11 @@ public sealed class RunsController(ISender sender) : ControllerBase
     /// <summary>
     /// Runs, most recent activity first: <c>search</c> matches a name (anywhere, any case) or an id
     /// prefix; each <c>tag</c> given must be present; <c>status</c> is running, finished or failed.
-    /// Pages of <c>limit</c>; pass <c>next_cursor</c> as <c>cursor</c> for the next page.
+    /// Pages of <c>limit</c>; pass <c>next_cursor</c> as <c>cursor</c> for the next page. Counts
+    /// as an expensive read (it reads every run's summary).
     /// </summary>
     [HttpGet("/api/v1/runs", Name = "ListRuns")]
+    [EnableRateLimiting(RateLimitOptions.ExpensiveReads)]
     [ProducesResponseType<RunListResponse>(StatusCodes.Status200OK)]
     public async Task<RunListResponse> ListRuns(
         [FromQuery(Name = "limit")] int limit = ListRunsQuery.DefaultLimit,

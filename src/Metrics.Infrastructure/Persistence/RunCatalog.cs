@@ -57,10 +57,17 @@ internal sealed class RunCatalog(NpgsqlDataSource dataSource, TimeProvider clock
 
     public async Task<RunRecord?> GetAsync(Guid runId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
-            WITH activity AS ({ActivitySql} WHERE run_id = $1 GROUP BY run_id),
-                 described AS (SELECT * FROM runs WHERE run_id = $1)
-            {RunsSql}
+        // A described run's start defaults to its first point, or else to when it was described.
+        await using var command = dataSource.CreateCommand("""
+            SELECT $1, r.name, coalesce(r.tags, '{}'), r.config::text, r.status, coalesce(r.started_at, d.first_time, r.created_at),
+                   r.ended_at, coalesce(d.last_time, r.updated_at), coalesce(d.point_count, 0), coalesce(d.metric_names, '{}')
+            FROM (
+                SELECT count(*) AS series, min(first_time) AS first_time, max(last_time) AS last_time, sum(count)::bigint AS point_count,
+                       array_agg(metric_name ORDER BY metric_name COLLATE "C") AS metric_names
+                FROM metric_summaries WHERE run_id = $1
+            ) d
+            LEFT JOIN runs r ON r.run_id = $1
+            WHERE d.series > 0 OR r.run_id IS NOT NULL
             """);
         command.Parameters.Add(new() { Value = runId, NpgsqlDbType = NpgsqlDbType.Uuid });
         var runs = await ReadAsync(command, cancellationToken);
@@ -69,18 +76,36 @@ internal sealed class RunCatalog(NpgsqlDataSource dataSource, TimeProvider clock
 
     public async Task<IReadOnlyList<RunRecord>> ListAsync(RunFilter filter, CancellationToken cancellationToken)
     {
-        // Search: a name containing the text (any case) or an id starting with it.
-        await using var command = dataSource.CreateCommand($"""
-            WITH activity AS ({ActivitySql} GROUP BY run_id),
-                 described AS (SELECT * FROM runs)
-            SELECT * FROM ({RunsSql}) l
-            WHERE ($1::text IS NULL OR EXISTS (SELECT 1 FROM run_projects p WHERE p.run_id = l.run_id AND p.project = $1))
-              AND ($2::text IS NULL OR strpos(lower(l.name), lower($2)) > 0 OR starts_with(l.run_id::text, lower($2)))
-              AND l.tags @> $3
-              AND ($4::text IS NULL OR l.status = $4)
-              AND ($5::timestamptz IS NULL OR l.last_activity < $5 OR (l.last_activity = $5 AND l.run_id > $6))
-            ORDER BY l.last_activity DESC, l.run_id
-            LIMIT $7
+        // The page first, from each run's latest time alone; then the details of its runs only
+        // (a run's start as in GetAsync).
+        // Still one pass over every summary row (ADR 0024 has the cost: ~0.3 s at 20,000 runs ×
+        // 20 metrics, a quarter of aggregating everything for every run). Search: a name
+        // containing the text (any case) or an id starting with it.
+        await using var command = dataSource.CreateCommand("""
+            WITH activity AS (
+                SELECT run_id, max(last_time) AS last_time FROM metric_summaries GROUP BY run_id
+            ), page AS (
+                SELECT coalesce(a.run_id, r.run_id) AS run_id, coalesce(a.last_time, r.updated_at) AS last_activity
+                FROM activity a FULL JOIN runs r ON r.run_id = a.run_id
+                WHERE ($1::text IS NULL OR EXISTS (SELECT 1 FROM run_projects p WHERE p.run_id = coalesce(a.run_id, r.run_id) AND p.project = $1))
+                  AND ($2::text IS NULL OR strpos(lower(r.name), lower($2)) > 0 OR starts_with(coalesce(a.run_id, r.run_id)::text, lower($2)))
+                  AND coalesce(r.tags, '{}') @> $3
+                  AND ($4::text IS NULL OR r.status = $4)
+                  AND ($5::timestamptz IS NULL OR coalesce(a.last_time, r.updated_at) < $5
+                       OR (coalesce(a.last_time, r.updated_at) = $5 AND coalesce(a.run_id, r.run_id) > $6))
+                ORDER BY 2 DESC, 1
+                LIMIT $7
+            )
+            SELECT p.run_id, r.name, coalesce(r.tags, '{}'), r.config::text, r.status, coalesce(r.started_at, d.first_time, r.created_at),
+                   r.ended_at, p.last_activity, coalesce(d.point_count, 0), coalesce(d.metric_names, '{}')
+            FROM page p
+            LEFT JOIN runs r ON r.run_id = p.run_id
+            LEFT JOIN LATERAL (
+                SELECT min(first_time) AS first_time, sum(count)::bigint AS point_count,
+                       array_agg(metric_name ORDER BY metric_name COLLATE "C") AS metric_names
+                FROM metric_summaries s WHERE s.run_id = p.run_id
+            ) d ON true
+            ORDER BY p.last_activity DESC, p.run_id
             """);
         command.Parameters.Add(Nullable(filter.Project, NpgsqlDbType.Text));
         command.Parameters.Add(Nullable(filter.Search, NpgsqlDbType.Text));
@@ -91,21 +116,6 @@ internal sealed class RunCatalog(NpgsqlDataSource dataSource, TimeProvider clock
         command.Parameters.Add(new() { Value = filter.Limit, NpgsqlDbType = NpgsqlDbType.Integer });
         return await ReadAsync(command, cancellationToken);
     }
-
-    private const string ActivitySql = """
-        SELECT run_id, min(first_time) AS first_time, max(last_time) AS last_time, sum(count)::bigint AS point_count,
-               array_agg(metric_name ORDER BY metric_name COLLATE "C") AS metric_names
-        FROM metric_summaries
-        """;
-
-    // A described run's start defaults to its first point, or else to when it was described.
-    private const string RunsSql = """
-        SELECT coalesce(a.run_id, r.run_id) AS run_id, r.name, coalesce(r.tags, '{}') AS tags, r.config::text AS config,
-               r.status, coalesce(r.started_at, a.first_time, r.created_at) AS started_at, r.ended_at,
-               coalesce(a.last_time, r.updated_at) AS last_activity, coalesce(a.point_count, 0) AS point_count,
-               coalesce(a.metric_names, '{}') AS metric_names
-        FROM activity a FULL JOIN described r ON r.run_id = a.run_id
-        """;
 
     private static async Task<List<RunRecord>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
