@@ -8,36 +8,18 @@ namespace Metrics.Api.IntegrationTests;
 
 /// <summary>The dashboard at / in headless Chromium, against the real service, database and Redis.</summary>
 [Collection(ApiCollection.Name)]
-public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class DashboardBrowserTests(BrowserFixture browser) : DashboardPage(browser), IClassFixture<BrowserFixture>
 {
-    private readonly HttpClient _client = browser.Client;
-    private readonly List<string> _pageErrors = [];
-    private IPage _page = null!;
-
-    public async Task InitializeAsync()
-    {
-        _page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
-        _page.PageError += (_, error) => _pageErrors.Add(error);
-        _page.SetDefaultTimeout(15_000);
-        SetDefaultExpectTimeout(15_000);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _page.CloseAsync();
-        _pageErrors.Should().BeEmpty("the dashboard's script must not throw");
-    }
-
     // A time ahead of the suite's other runs (except the run-list tests), so the run is listed.
     private static string At(int second) => new DateTimeOffset(2097, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(second).ToString("O");
 
     private async Task<Guid> SeedRunAsync(int points)
     {
         var run = Guid.NewGuid();
-        await _client.PostBatchAsync(Enumerable.Range(0, points)
+        await Client.PostBatchAsync(Enumerable.Range(0, points)
             .SelectMany(i => new[] { Point(run, "loss", i, 1.0 / (i + 1), At(i)), Point(run, "acc", i, i / 100.0, At(i)) })
             .ToArray());
-        var system = await _client.PostAsync("/api/v1/metrics/system/batch", Json(new
+        var system = await Client.PostAsync("/api/v1/metrics/system/batch", Json(new
         {
             metrics = Enumerable.Range(0, 10).SelectMany(i => new object[]
             {
@@ -50,17 +32,12 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         return run;
     }
 
-    private ILocator Chart(string metric) => _page.Locator($".chart[data-metric=\"{metric}\"]");
-
     private async Task OpenFromRunListAsync(Guid run)
     {
-        await _page.GotoAsync(_client.BaseAddress!.ToString());
-        await _page.Locator($"#runs tr[data-run-id=\"{run}\"] .name a").ClickAsync();
-        await Expect(_page.Locator("#conn-state")).ToHaveTextAsync("connected");
+        await Page.GotoAsync(Client.BaseAddress!.ToString());
+        await Page.Locator($"#runs tr[data-run-id=\"{run}\"] .name a").ClickAsync();
+        await Expect(Page.Locator("#conn-state")).ToHaveTextAsync("connected");
     }
-
-    private Task ScreenshotAsync(string name) =>
-        _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotFolder, $"{name}.png"), FullPage = true });
 
     [Fact]
     public async Task A_run_picked_from_the_list_shows_a_chart_per_metric_and_its_system_metrics()
@@ -72,11 +49,11 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "40");
         await Expect(Chart("acc")).ToHaveAttributeAsync("data-points", "40");
         await Expect(Chart("loss").Locator(".latest")).ToHaveTextAsync("0.025");
-        await Expect(_page.Locator(".chart[data-metric]")).ToHaveCountAsync(2);
+        await Expect(Page.Locator(".chart[data-metric]")).ToHaveCountAsync(2);
         await Expect(Chart("loss").Locator("canvas")).ToBeVisibleAsync();
-        await Expect(_page.Locator("#system .chart[data-type=\"cpu\"]")).ToHaveAttributeAsync("data-points", "10");
-        await Expect(_page.Locator("#system .chart[data-type=\"gpu_util\"] .u-legend")).ToContainTextAsync("gpu 1");
-        _page.Url.Should().EndWith($"#run={run}", "the address can be bookmarked and shared");
+        await Expect(Page.Locator("#system .chart[data-type=\"cpu\"]")).ToHaveAttributeAsync("data-points", "10");
+        await Expect(Page.Locator("#system .chart[data-type=\"gpu_util\"] .u-legend")).ToContainTextAsync("gpu 1");
+        Page.Url.Should().EndWith($"#run={run}", "the address can be bookmarked and shared");
         await ScreenshotAsync("dashboard-run");
     }
 
@@ -87,30 +64,30 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         await OpenFromRunListAsync(run);
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "40");
 
-        await _client.PostBatchAsync(Point(run, "loss", 40, 0.123, At(40)));
+        await Client.PostBatchAsync(Point(run, "loss", 40, 0.123, At(40)));
 
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "41");
         await Expect(Chart("loss").Locator(".latest")).ToHaveTextAsync("0.123");
         await Expect(Chart("acc")).ToHaveAttributeAsync("data-points", "40");
 
         // Stop the live connection, write while it is down, and start it again.
-        await _page.Locator("#live-toggle").ClickAsync();
-        await Expect(_page.Locator("#conn-state")).ToHaveTextAsync("paused");
-        await _client.PostBatchAsync(Enumerable.Range(41, 5).Select(i => Point(run, "loss", i, i, At(i))).ToArray());
-        await _client.PostBatchAsync(Point(run, "lr", 1, 0.001, At(41)));
+        await Page.Locator("#live-toggle").ClickAsync();
+        await Expect(Page.Locator("#conn-state")).ToHaveTextAsync("paused");
+        await Client.PostBatchAsync(Enumerable.Range(41, 5).Select(i => Point(run, "loss", i, i, At(i))).ToArray());
+        await Client.PostBatchAsync(Point(run, "lr", 1, 0.001, At(41)));
         await Task.Delay(1000);
         (await Chart("loss").GetAttributeAsync("data-points")).Should().Be("41", "nothing arrives while the connection is stopped");
         await ScreenshotAsync("dashboard-paused");
 
-        await _page.Locator("#live-toggle").ClickAsync();
+        await Page.Locator("#live-toggle").ClickAsync();
 
-        await Expect(_page.Locator("#conn-state")).ToHaveTextAsync("connected");
+        await Expect(Page.Locator("#conn-state")).ToHaveTextAsync("connected");
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "46");
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-last-step", "45");
         await Expect(Chart("lr")).ToHaveAttributeAsync("data-points", "1");
 
         // And live again after the restart, including a value JSON cannot write as a number.
-        await _client.PostBatchAsync(Point(run, "loss", 46, "NaN", At(46)));
+        await Client.PostBatchAsync(Point(run, "loss", 46, "NaN", At(46)));
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "47");
         await Expect(Chart("loss").Locator(".latest")).ToHaveTextAsync("NaN");
         await ScreenshotAsync("dashboard-backfilled");
@@ -124,16 +101,16 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         var run = await SeedRunAsync(40);
         await OpenFromRunListAsync(run);
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "40");
-        var newest = await _client.GetStringAsync($"/api/v1/runs/{run}/metrics/loss?limit=5");
+        var newest = await Client.GetStringAsync($"/api/v1/runs/{run}/metrics/loss?limit=5");
 
-        await _page.EvaluateAsync("""
+        await Page.EvaluateAsync("""
             body => {
               const chart = document.querySelector('.chart[data-metric="loss"]').chart;
               for (const metric of JSON.parse(body).metrics) chart.addLive(metric);
             }
             """, newest);
         // Then a new step, and an old step written again later (a new point): both are shown.
-        await _client.PostBatchAsync(Point(run, "loss", 40, 0.5, At(40)), Point(run, "loss", 5, 0.75, At(50)));
+        await Client.PostBatchAsync(Point(run, "loss", 40, 0.5, At(40)), Point(run, "loss", 5, 0.75, At(50)));
 
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "42");
         await Expect(Chart("loss").Locator(".sub")).ToHaveTextAsync("step 40 · 42 points stored, 42 shown");
@@ -145,8 +122,8 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         var run = await SeedRunAsync(40);
         await OpenFromRunListAsync(run);
 
-        var csv = await _page.RunAndWaitForDownloadAsync(() => _page.Locator(".export button[data-format=\"csv\"]").ClickAsync());
-        var parquet = await _page.RunAndWaitForDownloadAsync(() => _page.Locator(".export button[data-format=\"parquet\"]").ClickAsync());
+        var csv = await Page.RunAndWaitForDownloadAsync(() => Page.Locator(".export button[data-format=\"csv\"]").ClickAsync());
+        var parquet = await Page.RunAndWaitForDownloadAsync(() => Page.Locator(".export button[data-format=\"parquet\"]").ClickAsync());
 
         csv.SuggestedFilename.Should().Be($"run-{run}.csv");
         var lines = await File.ReadAllLinesAsync(await csv.PathAsync());
@@ -168,7 +145,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         var clock = Stopwatch.StartNew();
         for (var step = 10; step < 70; step++)
         {
-            await _client.PostBatchAsync(Point(run, "loss", step, step * 0.01, At(step)));
+            await Client.PostBatchAsync(Point(run, "loss", step, step * 0.01, At(step)));
         }
 
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "70");
@@ -183,12 +160,12 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
     public async Task With_many_metrics_only_charts_near_the_viewport_load_and_the_rest_load_on_scrolling()
     {
         var run = Guid.NewGuid();
-        await _client.PostBatchAsync(Enumerable.Range(0, 40)
+        await Client.PostBatchAsync(Enumerable.Range(0, 40)
             .SelectMany(m => Enumerable.Range(0, 5).Select(i => Point(run, $"m{m:00}", i, m + (i * 0.1), At(i))))
             .ToArray());
-        await _page.GotoAsync($"{_client.BaseAddress}#run={run}");
+        await Page.GotoAsync($"{Client.BaseAddress}#run={run}");
 
-        await Expect(_page.Locator(".chart[data-metric]")).ToHaveCountAsync(40);
+        await Expect(Page.Locator(".chart[data-metric]")).ToHaveCountAsync(40);
         await Expect(Chart("m00")).ToHaveAttributeAsync("data-points", "5");
         (await Chart("m39").GetAttributeAsync("data-points")).Should().BeNull("a chart far below the fold has not loaded");
 
@@ -205,18 +182,18 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         await OpenFromRunListAsync(run);
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "20");
 
-        await _page.Locator("#x-axis").SelectOptionAsync("time");
+        await Page.Locator("#x-axis").SelectOptionAsync("time");
         await Expect(Chart("loss").Locator(".controls .x")).ToHaveValueAsync("time");
         (await Chart("loss").EvaluateAsync<bool>("e => e.chart.plot.scales.x.time")).Should().BeTrue("the x axis shows wall time");
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "20");
 
-        await _page.Locator("#run-input").FillAsync("not-a-run");
-        await _page.Locator("#run-form button").ClickAsync();
-        await Expect(_page.Locator("#message")).ToContainTextAsync("is not a run id");
+        await Page.Locator("#run-input").FillAsync("not-a-run");
+        await Page.Locator("#run-form button").ClickAsync();
+        await Expect(Page.Locator("#message")).ToContainTextAsync("is not a run id");
 
-        await _page.Locator("#run-input").FillAsync(Guid.NewGuid().ToString());
-        await _page.Locator("#run-form button").ClickAsync();
-        await Expect(_page.Locator("#message")).ToContainTextAsync("no metrics yet");
-        await Expect(_page.Locator(".chart[data-metric]")).ToHaveCountAsync(0);
+        await Page.Locator("#run-input").FillAsync(Guid.NewGuid().ToString());
+        await Page.Locator("#run-form button").ClickAsync();
+        await Expect(Page.Locator("#message")).ToContainTextAsync("no metrics yet");
+        await Expect(Page.Locator(".chart[data-metric]")).ToHaveCountAsync(0);
     }
 }

@@ -8,36 +8,13 @@ namespace Metrics.Api.IntegrationTests;
 
 /// <summary>The dashboard's comparison view: the run table, overlaid runs, smoothing, log scale and zoom.</summary>
 [Collection(ApiCollection.Name)]
-public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : DashboardPage(browser, 20_000), IClassFixture<BrowserFixture>
 {
-    private readonly HttpClient _client = browser.Client;
-    private readonly List<string> _pageErrors = [];
-    private IPage _page = null!;
-
-    public async Task InitializeAsync()
-    {
-        _page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
-        _page.PageError += (_, error) => _pageErrors.Add(error);
-        _page.SetDefaultTimeout(20_000);
-        SetDefaultExpectTimeout(20_000);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _page.CloseAsync();
-        _pageErrors.Should().BeEmpty("the dashboard's script must not throw");
-    }
-
     // Ahead of the suite's other runs, so these are near the top of the run table.
     private static string At(double second) => new DateTimeOffset(2097, 6, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(second).ToString("O");
 
-    private ILocator Chart(string metric) => _page.Locator($".chart[data-metric=\"{metric}\"]");
-
-    private Task ScreenshotAsync(string name) =>
-        _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotFolder, $"{name}.png"), FullPage = true });
-
     private async Task DescribeAsync(Guid run, object description) =>
-        (await _client.PutAsync($"/api/v1/runs/{run}", Json(description))).EnsureSuccessStatusCode();
+        (await Client.PutAsync($"/api/v1/runs/{run}", Json(description))).EnsureSuccessStatusCode();
 
     private Task<int> TracePointsAsync(string metric, Guid run) =>
         Chart(metric).EvaluateAsync<int>("(e, run) => e.chart.traces.get(run).data.steps.length", run.ToString());
@@ -51,39 +28,39 @@ public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : IClas
         {
             await DescribeAsync(run, new { name, tags = new[] { group, lr >= 0.01 ? "high" : "low" }, config = new { lr, batch_size = 32 } });
             var offset = Array.FindIndex(runs, r => r.Run == run) * 100; // later runs are more recent
-            await _client.PostBatchAsync(Enumerable.Range(0, 50)
+            await Client.PostBatchAsync(Enumerable.Range(0, 50)
                 .SelectMany(i => new[] { Point(run, "loss", i, lr * 100 / (i + 1), At(offset + i)), Point(run, "acc", i, i / 50.0, At(offset + i)) })
                 .ToArray());
         }
 
-        await _page.GotoAsync(_client.BaseAddress!.ToString());
-        await _page.Locator("#run-tag").FillAsync(group);
-        var rows = _page.Locator("#runs tr[data-run-id]");
+        await Page.GotoAsync(Client.BaseAddress!.ToString());
+        await Page.Locator("#run-tag").FillAsync(group);
+        var rows = Page.Locator("#runs tr[data-run-id]");
         await Expect(rows).ToHaveCountAsync(3);
         await Expect(rows.Locator(".name a")).ToHaveTextAsync([$"{group} gamma", $"{group} beta", $"{group} alpha"]);
         await Expect(rows.First.Locator(".tags")).ToContainTextAsync(group);
 
         // A config column, picked from the run's config keys.
-        await _page.Locator("#columns summary").ClickAsync();
-        await _page.Locator("#column-list input[data-key=\"lr\"]").CheckAsync();
-        await Expect(_page.Locator("#runs-head th.config")).ToHaveTextAsync(["lr"]);
+        await Page.Locator("#columns summary").ClickAsync();
+        await Page.Locator("#column-list input[data-key=\"lr\"]").CheckAsync();
+        await Expect(Page.Locator("#runs-head th.config")).ToHaveTextAsync(["lr"]);
         await Expect(rows.Locator("td.config[data-key=\"lr\"]")).ToHaveTextAsync(["0.001", "0.01", "0.1"]);
 
         // Search by name, and a second tag, narrow the table.
-        await _page.Locator("#run-search").FillAsync($"{group} BETA");
+        await Page.Locator("#run-search").FillAsync($"{group} BETA");
         await Expect(rows).ToHaveCountAsync(1);
-        await _page.Locator("#run-search").FillAsync(string.Empty);
-        await _page.Locator("#run-tag").FillAsync($"{group} high");
+        await Page.Locator("#run-search").FillAsync(string.Empty);
+        await Page.Locator("#run-tag").FillAsync($"{group} high");
         await Expect(rows).ToHaveCountAsync(2);
-        await _page.Locator("#run-tag").FillAsync(group);
+        await Page.Locator("#run-tag").FillAsync(group);
         await Expect(rows).ToHaveCountAsync(3);
 
         foreach (var (run, _, _) in runs)
         {
-            await _page.Locator($"#runs tr[data-run-id=\"{run}\"] .pick").CheckAsync();
+            await Page.Locator($"#runs tr[data-run-id=\"{run}\"] .pick").CheckAsync();
         }
 
-        await Expect(_page.Locator("#conn-state")).ToHaveTextAsync("connected");
+        await Expect(Page.Locator("#conn-state")).ToHaveTextAsync("connected");
         foreach (var metric in new[] { "loss", "acc" })
         {
             await Expect(Chart(metric)).ToHaveAttributeAsync("data-runs", "3");
@@ -92,11 +69,11 @@ public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : IClas
         }
 
         (await Chart("loss").EvaluateAsync<int>("e => e.chart.plot.series.length")).Should().Be(1 + (3 * 5), "x, then five series per run");
-        _page.Url.Should().EndWith($"#runs={string.Join(',', runs.Select(r => r.Run))}", "the comparison can be shared");
+        Page.Url.Should().EndWith($"#runs={string.Join(',', runs.Select(r => r.Run))}", "the comparison can be shared");
 
         // A live point of one run reaches that run's series only.
         var (beta, _, _) = runs[1];
-        await _client.PostBatchAsync(Point(beta, "loss", 50, 0.05, At(150)));
+        await Client.PostBatchAsync(Point(beta, "loss", 50, 0.05, At(150)));
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "151");
         (await TracePointsAsync("loss", beta)).Should().Be(51);
         (await TracePointsAsync("loss", runs[0].Run)).Should().Be(50);
@@ -105,9 +82,9 @@ public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : IClas
         await ScreenshotAsync("dashboard-compare");
 
         // The shared address opens the same comparison.
-        var shared = _page.Url;
-        await _page.GotoAsync("about:blank");
-        await _page.GotoAsync(shared);
+        var shared = Page.Url;
+        await Page.GotoAsync("about:blank");
+        await Page.GotoAsync(shared);
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-runs", "3");
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "151");
         await Expect(Chart("loss").Locator(".legend .run-name")).ToHaveTextAsync(runs.Select(r => r.Name).ToArray());
@@ -120,8 +97,8 @@ public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : IClas
         // Steps 0-19 and 40-59: a gap, which the time-weighted EMA spans with less weight.
         var steps = Enumerable.Range(0, 20).Concat(Enumerable.Range(40, 20)).ToArray();
         var values = steps.Select(s => s == 5 ? -1.0 : s == 6 ? 0.0 : 1 + Math.Sin(s) + (s / 10.0)).ToArray();
-        await _client.PostBatchAsync(steps.Select((s, i) => Point(run, "loss", s, values[i], At(s))).Append(Point(run, "neg", 1, -2.0, At(1))).Append(Point(run, "neg", 2, 0.0, At(2))).ToArray());
-        await _page.GotoAsync($"{_client.BaseAddress}#run={run}");
+        await Client.PostBatchAsync(steps.Select((s, i) => Point(run, "loss", s, values[i], At(s))).Append(Point(run, "neg", 1, -2.0, At(1))).Append(Point(run, "neg", 2, 0.0, At(2))).ToArray());
+        await Page.GotoAsync($"{Client.BaseAddress}#run={run}");
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-points", "40");
 
         await SetSmoothingAsync("ema", 0.8);
@@ -136,7 +113,7 @@ public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : IClas
         await SetSmoothingAsync("none", 0.8);
         await Chart("loss").Locator(".controls .log").CheckAsync();
         // The y axis turns logarithmic on the next redraw.
-        await _page.WaitForFunctionAsync("() => document.querySelector('.chart[data-metric=\"loss\"]').chart.plot.scales.y.distr === 3");
+        await Page.WaitForFunctionAsync("() => document.querySelector('.chart[data-metric=\"loss\"]').chart.plot.scales.y.distr === 3");
         Drawn(await PlotColumnAsync(1)).Should().Equal(values.Select(v => v > 0 ? v : (double?)null), "zero and below leave gaps on a log axis");
 
         // Nothing above zero at all: the chart stays linear and says why.
@@ -153,12 +130,12 @@ public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : IClas
         const int spikeStep = 54_321;
         for (var start = 0; start < 100_000; start += 1000)
         {
-            await _client.PostBatchAsync(Enumerable.Range(start, 1000)
+            await Client.PostBatchAsync(Enumerable.Range(start, 1000)
                 .Select(s => Point(run, "loss", s, s == spikeStep ? 1000.0 : 1 + (0.1 * Math.Sin(s / 500.0)), At(s / 100.0)))
                 .ToArray());
         }
 
-        await _page.GotoAsync($"{_client.BaseAddress}#run={run}");
+        await Page.GotoAsync($"{Client.BaseAddress}#run={run}");
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-last-step", "99999");
         var overview = await StepsAsync();
         overview.Count.Should().BeLessThanOrEqualTo(602, "the overview is downsampled");
@@ -188,7 +165,7 @@ public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : IClas
         await Chart("loss").Locator(".controls .smoothing").SelectOptionAsync(kind);
         await Chart("loss").Locator(".controls .weight").EvaluateAsync(
             "(input, w) => { input.value = String(w); input.dispatchEvent(new Event('input', { bubbles: true })); }", weight);
-        await _page.WaitForTimeoutAsync(300); // the next redraw tick
+        await Page.WaitForTimeoutAsync(300); // the next redraw tick
     }
 
     private async Task<JsonElement> PlotColumnAsync(int index) =>
@@ -237,11 +214,11 @@ public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : IClas
         var positions = await Chart("loss").EvaluateAsync<double[]>("(e, r) => r.map(s => e.chart.plot.valToPos(s, 'x'))", new[] { fromStep, toStep });
         var (from, to) = (positions[0], positions[1]);
         var y = box.Y + (box.Height / 2);
-        await _page.Mouse.MoveAsync((float)(box.X + from), (float)y);
-        await _page.Mouse.DownAsync();
-        await _page.Mouse.MoveAsync((float)(box.X + ((from + to) / 2)), (float)y, new MouseMoveOptions { Steps = 5 });
-        await _page.Mouse.MoveAsync((float)(box.X + to), (float)y, new MouseMoveOptions { Steps = 5 });
-        await _page.Mouse.UpAsync();
+        await Page.Mouse.MoveAsync((float)(box.X + from), (float)y);
+        await Page.Mouse.DownAsync();
+        await Page.Mouse.MoveAsync((float)(box.X + ((from + to) / 2)), (float)y, new MouseMoveOptions { Steps = 5 });
+        await Page.Mouse.MoveAsync((float)(box.X + to), (float)y, new MouseMoveOptions { Steps = 5 });
+        await Page.Mouse.UpAsync();
         await Expect(Chart("loss")).ToHaveAttributeAsync("data-zoomed", "true");
     }
 
@@ -253,12 +230,12 @@ public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : IClas
             var steps = await StepsAsync();
             if (steps.Count > 0 && loaded(steps))
             {
-                await _page.WaitForTimeoutAsync(250); // drawn on the next tick
+                await Page.WaitForTimeoutAsync(250); // drawn on the next tick
                 return steps;
             }
 
             DateTime.UtcNow.Should().BeBefore(deadline, $"the zoomed range loads (steps {steps.FirstOrDefault()}..{steps.LastOrDefault()})");
-            await _page.WaitForTimeoutAsync(100);
+            await Page.WaitForTimeoutAsync(100);
         }
     }
 }

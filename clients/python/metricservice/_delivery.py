@@ -49,30 +49,14 @@ class Delivery:
         """Returns the number of points the service stored (inserted + duplicates skipped) or
         refused for good; raises Unreachable when `give_up` says so."""
         key = idempotency_key or uuid.uuid4().hex
-        attempt = 0
         self.refused_last = []
         while metrics:
             body = json.dumps({"metrics": metrics}, separators=(",", ":"), allow_nan=False).encode()
-            try:
-                response = _wire.request(self.url, "POST", self.path, self.api_key, body, {"Idempotency-Key": key}, self.timeout)
-            except (OSError, http.client.HTTPException) as error:
-                attempt += 1
-                self._retry(attempt, "network", None, give_up, str(error))
-                continue
-
+            response = self._answer("POST", self.path, body, {"Idempotency-Key": key}, give_up)
             if 200 <= response.status < 300:
-                self.unreachable_since = None
                 self.last_answer = response.json()
                 return len(metrics)
-            if response.status in RETRIED or response.status >= 500:
-                attempt += 1
-                self._retry(attempt, response.status, response.retry_after(), give_up, "HTTP %d: %s" % (response.status, _problem(response).get("detail") or ""))
-                continue
-
-            self.unreachable_since = None
-            problem = _problem(response)
-            if response.status in (401, 403):
-                raise KeyRefused("HTTP %d: %s" % (response.status, problem.get("detail") or "the API key was refused"))
+            problem = self._refusal(response)
             # Final: the batch is all or nothing, so the items the service names are reported and
             # dropped, and the rest is sent again under a new key.
             bad = self._named_items(problem, metrics)
@@ -81,7 +65,6 @@ class Delivery:
                 return len(metrics)
             metrics = [m for i, m in enumerate(metrics) if i not in bad]
             key = uuid.uuid4().hex
-            attempt = 0
         return 0
 
     def put(self, path, document, give_up=lambda unreachable_for: False):
@@ -89,29 +72,40 @@ class Delivery:
         service's answer, or None when it refused the document (reported once); raises
         Unreachable when `give_up` says so, KeyRefused on 401/403."""
         body = json.dumps(document, separators=(",", ":"), allow_nan=False).encode()
+        response = self._answer("PUT", path, body, None, give_up)
+        if 200 <= response.status < 300:
+            return response.json()
+        problem = self._refusal(response)
+        errors = problem.get("errors") or {}
+        detail = "; ".join("%s: %s" % (field, " ".join(messages)) for field, messages in errors.items()) or problem.get("detail") or problem.get("title")
+        self._report("the run's description", "HTTP %d: %s" % (response.status, detail))
+        return None
+
+    def _answer(self, method, path, body, headers, give_up):
+        """The service's final answer to one request: asked again while there is no answer or it
+        says try again (5xx, 408, 409, 425, 429), until `give_up` says stop (Unreachable)."""
         attempt = 0
         while True:
             try:
-                response = _wire.request(self.url, "PUT", path, self.api_key, body, None, self.timeout)
+                response = _wire.request(self.url, method, path, self.api_key, body, headers, self.timeout)
             except (OSError, http.client.HTTPException) as error:
                 attempt += 1
                 self._retry(attempt, "network", None, give_up, str(error))
                 continue
-            if 200 <= response.status < 300:
-                self.unreachable_since = None
-                return response.json()
             if response.status in RETRIED or response.status >= 500:
                 attempt += 1
                 self._retry(attempt, response.status, response.retry_after(), give_up, "HTTP %d: %s" % (response.status, _problem(response).get("detail") or ""))
                 continue
             self.unreachable_since = None
-            problem = _problem(response)
-            if response.status in (401, 403):
-                raise KeyRefused("HTTP %d: %s" % (response.status, problem.get("detail") or "the API key was refused"))
-            errors = problem.get("errors") or {}
-            detail = "; ".join("%s: %s" % (field, " ".join(messages)) for field, messages in errors.items()) or problem.get("detail") or problem.get("title")
-            self._report("the run's description", "HTTP %d: %s" % (response.status, detail))
-            return None
+            return response
+
+    @staticmethod
+    def _refusal(response):
+        """A final 4xx's problem; 401 and 403 raise KeyRefused (nothing this key sends is stored)."""
+        problem = _problem(response)
+        if response.status in (401, 403):
+            raise KeyRefused("HTTP %d: %s" % (response.status, problem.get("detail") or "the API key was refused"))
+        return problem
 
     def _named_items(self, problem, metrics):
         bad = set()
