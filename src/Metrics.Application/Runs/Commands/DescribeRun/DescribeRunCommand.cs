@@ -17,7 +17,7 @@ public sealed record DescribeRunCommand(Guid RunId, RunDescriptionBody? Body) : 
 /// <param name="Tags">Replaces the run's tags; [] removes them all.</param>
 /// <param name="Config">Hyper-parameters: a JSON object (at most 64 KiB); replaces the stored one.</param>
 /// <param name="Status">running (the default for a new run), finished or failed.</param>
-/// <param name="StartedAt">Defaults to when the run was first described.</param>
+/// <param name="StartedAt">Defaults to the time of the run's first point, or else to when it was first described.</param>
 /// <param name="EndedAt">Defaults to now when the status becomes finished or failed; cleared when it becomes running again.</param>
 public sealed record RunDescriptionBody(
     string? Name,
