@@ -23,7 +23,7 @@ public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : Dashb
     public async Task Described_runs_are_found_by_name_and_tag_and_three_overlay_with_live_points_reaching_only_their_run()
     {
         var group = $"cmp{Guid.NewGuid():N}"[..11];
-        (Guid Run, string Name, double Lr)[] runs = [(Guid.NewGuid(), $"{group} alpha", 0.1), (Guid.NewGuid(), $"{group} beta", 0.01), (Guid.NewGuid(), $"{group} gamma", 0.001)];
+        (Guid Run, string Name, double Lr)[] runs = [(Guid.NewGuid(), $"{group} alpha", 0.1), (Guid.NewGuid(), $"{group} beta", 0.01), (Guid.NewGuid(), $"{group} gamma <img src=x onerror=alert(1)>", 0.001)];
         foreach (var (run, name, lr) in runs)
         {
             await DescribeAsync(run, new { name, tags = new[] { group, lr >= 0.01 ? "high" : "low" }, config = new { lr, batch_size = 32 } });
@@ -37,7 +37,8 @@ public sealed class DashboardCompareBrowserTests(BrowserFixture browser) : Dashb
         await Page.Locator("#run-tag").FillAsync(group);
         var rows = Page.Locator("#runs tr[data-run-id]");
         await Expect(rows).ToHaveCountAsync(3);
-        await Expect(rows.Locator(".name a")).ToHaveTextAsync([$"{group} gamma", $"{group} beta", $"{group} alpha"]);
+        await Expect(rows.Locator(".name a")).ToHaveTextAsync([runs[2].Name, runs[1].Name, runs[0].Name]);
+        await Expect(Page.Locator("#runs img")).ToHaveCountAsync(0, new() { Timeout = 1000 }); // a name is text, never markup
         await Expect(rows.First.Locator(".tags")).ToContainTextAsync(group);
 
         // A config column, picked from the run's config keys.

@@ -147,6 +147,22 @@ public sealed class RunDescriptionTests(ApiFixture fixture)
         stored["config"]!.ToJsonString().Should().Be(fits.ToJsonString());
     }
 
+    [Fact]
+    public async Task A_description_over_256_KiB_is_a_413_problem_and_writes_nothing()
+    {
+        var run = Guid.NewGuid();
+        var body = new JsonObject { ["name"] = "big", ["config"] = new JsonObject { ["notes"] = new string('x', 300 * 1024) } };
+
+        // Over real Kestrel, which enforces the limit (the in-memory server does not).
+        await using var kestrel = new ApiFactory(kestrel: true);
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/runs/{run}") { Content = Json(body.ToJsonString()) };
+        request.Headers.ExpectContinue = true;
+        var problem = await (await kestrel.CreateClient().SendAsync(request)).ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+
+        problem["detail"]!.GetValue<string>().Should().Contain("262144");
+        await (await _client.GetAsync($"/api/v1/runs/{run}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+    }
+
     [Theory]
     [InlineData("status=done", "status")]
     [InlineData("tag=has%20space", "tag")]

@@ -37,7 +37,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 Status = bad.StatusCode,
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
                 Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? $"Request bodies are limited to {ApiLimits.MaxRequestBodyBytes} bytes; send smaller batches."
+                    ? $"This endpoint takes request bodies of at most {BodyLimit(httpContext)} bytes; send less (a batch: fewer points)."
                     : bad.Message,
             },
             // A data error of PostgreSQL's (class 22: a value out of range, an escape jsonb refuses) on
@@ -85,6 +85,10 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             Exception = exception,
         });
     }
+
+    /// <summary>The limit the endpoint set (its [RequestSizeLimit]), or the service-wide one.</summary>
+    private static long BodyLimit(HttpContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? ApiLimits.MaxRequestBodyBytes;
 
     private static Npgsql.PostgresException? DataError(Exception exception)
     {
