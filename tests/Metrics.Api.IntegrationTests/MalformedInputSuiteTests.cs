@@ -129,6 +129,9 @@ public sealed class MalformedInputSuiteTests(Xunit.Abstractions.ITestOutputHelpe
                         "metric_names" => ["a,%27%3B", ",,"],
                         "metric_type" => ["cpu%27--", "gpu_util%3B"],
                         "metric_name" => ["%27%3B--", new string('z', 300), "a%3Cb"],
+                        // Free text: any short text is a search, and "';--" a well-formed tag.
+                        "search" => [new string('z', 300), "a%00b"],
+                        "tag" => ["has%20space", "a,b", new string('z', 300), "%E2%80%AEevil"],
                         "limit" or "points" => [.. badQueryValues["integer"], "0", "10001"],
                         _ => badQueryValues[kind],
                     };

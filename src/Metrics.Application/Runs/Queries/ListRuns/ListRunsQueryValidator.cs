@@ -13,7 +13,7 @@ internal sealed class ListRunsQueryValidator : AbstractValidator<ListRunsQuery>
             .WithMessage($"'limit' must be between 1 and {ListRunsQuery.MaxLimit}.");
         RuleFor(q => q.Search)
             .Must(s => s!.Length <= ListRunsQuery.MaxSearchLength && !s.Contains('\0'))
-            .WithMessage($"'search' is at most {ListRunsQuery.MaxSearchLength} characters.")
+            .WithMessage($"'search' is at most {ListRunsQuery.MaxSearchLength} characters, without NUL.")
             .When(q => q.Search is not null);
         RuleFor(q => q.Tags)
             .Must(t => t!.Count <= RunRules.MaxTags && t.All(RunRules.IsValidTag))
