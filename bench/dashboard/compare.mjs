@@ -64,7 +64,6 @@ const firstScreenDrawn = `(() => {
 // 1. Select the runs (what ticking their boxes does) and wait for the first screen.
 const selected = await evaluate(`(async () => {
   const started = performance.now();
-  document.querySelector('.pick') && null;
   location.hash = '#runs=${runs.join(',')}';
   while (!${firstScreenDrawn}) await new Promise(r => setTimeout(r, 10));
   return { ms: performance.now() - started, charts: [...document.querySelectorAll('.chart[data-metric]')].filter(e => e.getBoundingClientRect().top < innerHeight).length };
