@@ -24,13 +24,24 @@ public sealed record RunDto(
         run.RunId,
         run.Name,
         run.Tags,
-        run.Config is null ? null : JsonDocument.Parse(run.Config).RootElement.Clone(),
+        Json(run.Config),
         run.Status,
         Utc(run.StartedAt),
         Utc(run.EndedAt),
         new DateTimeOffset(run.LastActivity, TimeSpan.Zero),
         run.PointCount,
         run.MetricNames);
+
+    private static JsonElement? Json(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(text); // disposed: its buffers go back to the pool
+        return document.RootElement.Clone();
+    }
 
     private static DateTimeOffset? Utc(DateTime? time) => time is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 }

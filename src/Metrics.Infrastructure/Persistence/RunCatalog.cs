@@ -36,7 +36,8 @@ internal sealed class RunCatalog(NpgsqlDataSource dataSource, TimeProvider clock
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await RunProjects.ClaimAsync(connection, transaction, claims, clock.GetUtcNow().UtcDateTime, cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await RunProjects.ClaimAsync(connection, transaction, claims, now, cancellationToken);
         await using var command = new NpgsqlCommand(DescribeSql, connection, transaction)
         {
             Parameters =
@@ -48,7 +49,7 @@ internal sealed class RunCatalog(NpgsqlDataSource dataSource, TimeProvider clock
                 Nullable(description.Status, NpgsqlDbType.Text),
                 Nullable(description.StartedAt, NpgsqlDbType.TimestampTz),
                 Nullable(description.EndedAt, NpgsqlDbType.TimestampTz),
-                new() { Value = clock.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                new() { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz },
             },
         };
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -77,10 +78,9 @@ internal sealed class RunCatalog(NpgsqlDataSource dataSource, TimeProvider clock
     public async Task<IReadOnlyList<RunRecord>> ListAsync(RunFilter filter, CancellationToken cancellationToken)
     {
         // The page first, from each run's latest time alone; then the details of its runs only
-        // (a run's start as in GetAsync).
-        // Still one pass over every summary row (ADR 0024 has the cost: ~0.3 s at 20,000 runs ×
-        // 20 metrics, a quarter of aggregating everything for every run). Search: a name
-        // containing the text (any case) or an id starting with it.
+        // (their start as in GetAsync). Still one pass over every summary row: ~0.3 s at 20,000
+        // runs × 20 metrics, a quarter of aggregating everything for every run (ADR 0024).
+        // Search: a name containing the text (any case) or an id starting with it.
         await using var command = dataSource.CreateCommand("""
             WITH activity AS (
                 SELECT run_id, max(last_time) AS last_time FROM metric_summaries GROUP BY run_id
