@@ -6,9 +6,11 @@ using Metrics.Api.Live;
 using Metrics.Api.OpenApi;
 using Metrics.Api.Security;
 using Metrics.Application.Common.Abstractions;
+using Metrics.Application.Common.Settings;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding.Validation;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace Metrics.Api;
 
@@ -17,7 +19,8 @@ public static class DependencyInjection
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.AddApiKeyAuth(configuration, environment);
-        services.AddApiRateLimits(configuration, configuration.GetValue("BATCH_SIZE", 1000));
+        services.AddSettings<HostingOptions>(configuration);
+        services.AddApiRateLimits(configuration);
         services.AddBrowserPolicies(configuration);
         services.AddTelemetry(configuration);
 
@@ -71,7 +74,7 @@ public static class DependencyInjection
 
         // SIGTERM: Kestrel stops accepting, in-flight requests (and their batches) finish, live
         // connections are closed; whatever is still running after the grace period is cut.
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(configuration.GetValue("SHUTDOWN_GRACE_SECONDS", 30)));
+        services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((host, hosting) => host.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownGraceSeconds));
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();

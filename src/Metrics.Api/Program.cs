@@ -4,8 +4,10 @@ using Metrics.Api.Live;
 using Metrics.Api.OpenApi;
 using Metrics.Api.Security;
 using Metrics.Application;
+using Metrics.Application.Common.Settings;
 using Metrics.Infrastructure;
 using Metrics.Infrastructure.Persistence;
+using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -17,14 +19,10 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 var config = builder.Configuration;
 
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiLimits.MaxRequestBodyBytes);
-builder.WebHost.UseUrls(config["urls"] is { Length: > 0 } urls ? urls : $"http://0.0.0.0:{config.GetValue("PORT", 8001)}");
+builder.WebHost.UseUrls(config.ReadSettings<HostingOptions>().ListenUrls);
 
 builder.Services
-    .AddApplication(ingest =>
-    {
-        ingest.MaxBatchSize = config.GetValue("BATCH_SIZE", 1000);
-        ingest.FutureAllowance = TimeSpan.FromHours(config.GetValue("MAX_FUTURE_HOURS", 24));
-    })
+    .AddApplication(config)
     .AddInfrastructure(config)
     .AddApi(config, builder.Environment);
 
@@ -49,7 +47,7 @@ app.MapRawMetricsWebSocket();
 app.MapHealthEndpoints();
 app.MapTelemetry();
 
-if (config.GetValue("MIGRATE_ON_STARTUP", true) && !OpenApiSetup.IsBuildTimeGeneration)
+if (app.Services.GetRequiredService<IOptions<HostingOptions>>().Value.MigrateOnStartup && !OpenApiSetup.IsBuildTimeGeneration)
 {
     await app.Services.MigrateDatabaseAsync(TimeSpan.FromSeconds(60), app.Lifetime.ApplicationStopping);
 }

@@ -2,15 +2,17 @@ using FluentValidation;
 using Metrics.Application.Common;
 using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
+using Metrics.Application.Common.Settings;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Metrics.Application;
 
 public static class DependencyInjection
 {
-    public static IServiceCollection AddApplication(this IServiceCollection services, Action<IngestOptions>? configureIngest = null)
+    public static IServiceCollection AddApplication(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<IngestOptions>().Configure(o => configureIngest?.Invoke(o));
+        services.AddSettings<IngestOptions>(configuration);
 
         ValidationConventions.Apply();
         // Singletons: a validator compiles an expression per rule when constructed, which per request

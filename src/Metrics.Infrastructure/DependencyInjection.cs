@@ -1,4 +1,5 @@
 using Metrics.Application.Common.Abstractions;
+using Metrics.Application.Common.Settings;
 using Metrics.Infrastructure.Caching;
 using Metrics.Infrastructure.Configuration;
 using Metrics.Infrastructure.Health;
@@ -9,6 +10,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -16,25 +18,16 @@ namespace Metrics.Infrastructure;
 
 public static class DependencyInjection
 {
-    /// <summary>
-    /// PostgreSQL from TIMESCALE_URL, Redis from REDIS_URL, cache lifetime from CACHE_TIMEOUT (seconds).
-    /// </summary>
     public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
-        var postgresUrl = configuration["TIMESCALE_URL"] ?? "postgresql://postgres:postgres@localhost:5432/metrics";
-        var postgres = ConnectionStrings.ParsePostgres(postgresUrl);
-        // Pooled sessions keep their state (none is ever set but prepared statements): repeated
-        // statements are prepared on the server instead of planned every time.
-        postgres.NoResetOnClose = true;
-        // Unless the connection string says otherwise: PGlite shares one server session among all its
-        // connections, so statements prepared on one would collide on the next (Max Auto Prepare=0).
-        if (!postgresUrl.Replace(" ", string.Empty, StringComparison.Ordinal).Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
-        {
-            postgres.MaxAutoPrepare = 64;
-        }
+        services.AddSettings<ConnectionOptions>(configuration);
+        services.AddSettings<StorageOptions>(configuration);
+        services.AddSettings<WriteOptions>(configuration);
+        services.AddSettings<IdempotencyOptions>(configuration);
+        services.AddSettings<CacheOptions>(configuration);
 
         // Named, so telemetry (the pool name of Npgsql's metrics) never shows the connection string.
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres.ConnectionString) { Name = "metrics" }.Build());
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(PooledConnectionString(sp.GetRequiredService<IOptions<ConnectionOptions>>().Value.DatabaseUrl)) { Name = "metrics" }.Build());
         // Pooled: a request's first use of a fresh context (its internal service scope) showed as
         // 6 % of the service's samples in a profile of small reads.
         services.AddDbContextPool<MetricsDbContext>((sp, options) =>
@@ -47,20 +40,15 @@ public static class DependencyInjection
         services.AddScoped<IRunProjects, RunProjects>();
         services.AddSingleton<IRunCatalog, RunCatalog>();
         services.AddScoped<IIdempotencyStore, IdempotencyStore>();
-        services.Configure<IdempotencyOptions>(o => o.Retention = TimeSpan.FromHours(configuration.GetValue("IDEMPOTENCY_TTL_HOURS", 24)));
         services.AddHostedService<IdempotencyCleanup>();
-        services.Configure<WriteOptions>(o => o.Mode = configuration.GetValue("WRITE_MODE", WriteMode.Auto));
-        services.Configure<StorageOptions>(o => StorageOptions.Bind(o, configuration));
         services.AddSingleton<SeriesCatalog>();
         services.AddSingleton<MetricWriter>();
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<IMetricWriter>(sp => sp.GetRequiredService<GroupCommitWriter>());
         services.AddHostedService(sp => sp.GetRequiredService<GroupCommitWriter>());
 
-        var redis = ConnectionStrings.ParseRedis(configuration["REDIS_URL"] ?? "redis://localhost:6379");
-        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
-        services.Configure<CacheOptions>(o =>
-            o.EntryLifetime = TimeSpan.FromSeconds(configuration.GetValue("CACHE_TIMEOUT", 300)));
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+            ConnectionMultiplexer.Connect(ConnectionStrings.ParseRedis(sp.GetRequiredService<IOptions<ConnectionOptions>>().Value.RedisUrl)));
         services.AddSingleton<IQueryCache, RedisQueryCache>();
 
         services.AddOptions<LiveOptions>();
@@ -76,5 +64,21 @@ public static class DependencyInjection
             .AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, tags: ["ready"]);
 
         return services;
+    }
+
+    private static string PooledConnectionString(string url)
+    {
+        var postgres = ConnectionStrings.ParsePostgres(url);
+        // Pooled sessions keep their state (none is ever set but prepared statements): repeated
+        // statements are prepared on the server instead of planned every time.
+        postgres.NoResetOnClose = true;
+        // Unless the connection string says otherwise: PGlite shares one server session among all its
+        // connections, so statements prepared on one would collide on the next (Max Auto Prepare=0).
+        if (!url.Replace(" ", string.Empty, StringComparison.Ordinal).Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            postgres.MaxAutoPrepare = 64;
+        }
+
+        return postgres.ConnectionString;
     }
 }

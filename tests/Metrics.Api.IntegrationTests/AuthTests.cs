@@ -345,7 +345,7 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
 
         var start = () => factory.CreateClient();
 
-        start.Should().Throw<InvalidOperationException>().WithMessage($"*{message}*");
+        start.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage($"*{message}*");
     }
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string url) =>

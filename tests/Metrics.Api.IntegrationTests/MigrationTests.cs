@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Metrics.Api.IntegrationTests.Support;
 using Npgsql;
 
@@ -55,7 +56,7 @@ public sealed class MigrationTests
 
         var start = () => factory.CreateClient();
 
-        start.Should().Throw<InvalidOperationException>().WithMessage($"{key} must be a whole number*'{value}'*");
+        start.Should().Throw<OptionsValidationException>().WithMessage($"*{key} must be a whole number*");
     }
 
     private static async Task ExecuteAsync(string sql)

@@ -1,5 +1,7 @@
+using Metrics.Application.Common.Settings;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Domain.Keys;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -12,13 +14,48 @@ namespace Metrics.Api.Infrastructure;
 /// One metrics stack, OpenTelemetry: the service's own instruments (<see cref="ServiceMetrics"/>),
 /// ASP.NET Core, HttpClient, Npgsql and the runtime, scraped by Prometheus at /metrics with a key
 /// of scope telemetry:read (or admin); METRICS_AUTH=open serves it without a key, for a scraper
-/// on a private network. Traces: ASP.NET Core, HttpClient, Npgsql and the
+/// on a private network (<see cref="TelemetryOptions"/>). Traces: ASP.NET Core, HttpClient, Npgsql and the
 /// mediator pipeline; exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 /// </summary>
+public sealed class TelemetryOptions
+{
+    /// <summary>Set: traces are recorded and exported over OTLP (the exporter reads the OTEL_* settings itself).</summary>
+    [ConfigurationKeyName("OTEL_EXPORTER_OTLP_ENDPOINT")]
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary>On: traces are recorded without OTLP, for an exporter added in code (as the tests do).</summary>
+    [ConfigurationKeyName("TRACING")]
+    public Switch Tracing { get; set; } = Switch.Off;
+
+    /// <summary>Who may scrape /metrics: a key of scope telemetry:read (or admin), or anyone, for a scraper on a private network.</summary>
+    [ConfigurationKeyName("METRICS_AUTH")]
+    public ScrapeAccess MetricsAuth { get; set; } = ScrapeAccess.Key;
+
+    public bool Otlp => !string.IsNullOrWhiteSpace(OtlpEndpoint);
+
+    public enum Switch
+    {
+        Off,
+        On,
+    }
+
+    public enum ScrapeAccess
+    {
+        Key,
+
+        /// <summary>An older spelling of <see cref="Key"/>: an admin key passes every scope's policy anyway.</summary>
+        Admin,
+        Open,
+    }
+}
+
 internal static class Telemetry
 {
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
+        // Read now: which exporters exist is decided while services are registered.
+        var settings = configuration.ReadSettings<TelemetryOptions>();
+        services.AddSettings<TelemetryOptions>(configuration);
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("metricservice"))
             .WithMetrics(metrics => metrics
@@ -30,8 +67,7 @@ internal static class Telemetry
 
         // Spans cost something on every request: recorded only when they go somewhere (OTLP, or
         // TRACING=on for an exporter added in code, as the tests do).
-        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        if (otlp || string.Equals(configuration["TRACING"], "on", StringComparison.OrdinalIgnoreCase))
+        if (settings.Otlp || settings.Tracing == TelemetryOptions.Switch.On)
         {
             otel.WithTracing(tracing => tracing
                 .AddSource(ServiceMetrics.Name)
@@ -40,7 +76,7 @@ internal static class Telemetry
                 .AddNpgsql());
         }
 
-        if (otlp)
+        if (settings.Otlp)
         {
             otel.UseOtlpExporter();
         }
@@ -51,14 +87,9 @@ internal static class Telemetry
     public static WebApplication MapTelemetry(this WebApplication app)
     {
         var scrape = app.MapPrometheusScrapingEndpoint("/metrics");
-        var mode = app.Configuration["METRICS_AUTH"];
-        if (string.IsNullOrWhiteSpace(mode) || mode.Equals("key", StringComparison.OrdinalIgnoreCase) || mode.Equals("admin", StringComparison.OrdinalIgnoreCase))
+        if (app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.MetricsAuth != TelemetryOptions.ScrapeAccess.Open)
         {
             scrape.RequireAuthorization(ApiScopes.Telemetry);
-        }
-        else if (!mode.Equals("open", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException($"METRICS_AUTH must be 'key' (the default) or 'open', not '{mode}'.");
         }
 
         return app;

@@ -1,3 +1,4 @@
+using Metrics.Application.Common.Models;
 using System.Text.Json.Nodes;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
 using Metrics.Application.Metrics.Queries.GetMetricAcrossRuns;
@@ -8,6 +9,8 @@ using Metrics.Domain.SystemMetrics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+
+using Microsoft.Extensions.Options;
 
 namespace Metrics.Api.OpenApi;
 
@@ -61,9 +64,10 @@ internal static class WireSchemas
         {
             if (schema.Properties?["metrics"] is OpenApiSchema metrics)
             {
+                var batchSize = context.ApplicationServices.GetRequiredService<IOptions<IngestOptions>>().Value.MaxBatchSize;
                 metrics.MinItems = 1;
-                metrics.MaxItems = 1000;
-                metrics.Description = "1 to 1000 items (the service's BATCH_SIZE); stored all or nothing.";
+                metrics.MaxItems = batchSize;
+                metrics.Description = $"1 to {batchSize} items (the service's BATCH_SIZE); stored all or nothing.";
             }
         }
         else if (type == typeof(MetricInput))

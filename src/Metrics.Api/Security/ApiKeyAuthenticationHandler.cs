@@ -30,7 +30,7 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (auth.Value.Mode == AuthMode.None)
+        if (auth.Value.Mode is AuthMode.None)
         {
             return AuthenticateResult.Success(new AuthenticationTicket(Everyone, SchemeName));
         }

@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+
 namespace Metrics.Api.Security;
 
 /// <summary>AUTH_MODE: <c>keys</c> (API keys required; the default, and always so in production) or <c>none</c>.</summary>
@@ -11,5 +14,7 @@ public enum AuthMode
 
 public sealed class AuthOptions
 {
-    public AuthMode Mode { get; set; } = AuthMode.Keys;
+    /// <summary>Unset: keys, except in Development (<see cref="SecurityServices"/> decides).</summary>
+    [ConfigurationKeyName("AUTH_MODE")]
+    public AuthMode? Mode { get; set; }
 }

@@ -1,10 +1,23 @@
 using Metrics.Api.Live;
+using Metrics.Application.Common.Settings;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
 namespace Metrics.Api.Security;
 
+/// <summary>Other origins whose pages may call the API (CORS_ORIGINS, comma-separated; default none).</summary>
+public sealed class BrowserOptions
+{
+    [ConfigurationKeyName("CORS_ORIGINS")]
+    public string OriginList { get; set; } = string.Empty;
+
+    public IReadOnlyList<string> Origins =>
+        OriginList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(o => o.TrimEnd('/')).ToArray();
+}
+
 /// <summary>
-/// What browsers may do across origins. CORS_ORIGINS (comma-separated, default none) lists the
+/// What browsers may do across origins. <see cref="BrowserOptions"/> lists the
 /// other origins whose pages may call the API, the hub and the raw WebSocket; a live connection
 /// from a page of any other origin (its Origin header) is refused, since browsers do not apply
 /// CORS to WebSockets. Clients that send no Origin (scripts, SDKs) are not browsers and pass.
@@ -26,13 +39,11 @@ internal static class BrowserPolicies
 
     public static IServiceCollection AddBrowserPolicies(this IServiceCollection services, IConfiguration configuration)
     {
-        var origins = (configuration["CORS_ORIGINS"] ?? string.Empty)
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(o => o.TrimEnd('/'))
-            .ToArray();
-        services.AddSingleton(new AllowedOrigins(origins));
-        services.AddCors(options => options.AddPolicy(CorsPolicy, policy => policy
-            .WithOrigins(origins)
+        services.AddSettings<BrowserOptions>(configuration);
+        services.AddSingleton(sp => new AllowedOrigins(sp.GetRequiredService<IOptions<BrowserOptions>>().Value.Origins));
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<BrowserOptions>>((options, browsers) => options.AddPolicy(CorsPolicy, policy => policy
+            .WithOrigins([.. browsers.Value.Origins])
             .WithMethods("GET", "POST", "DELETE")
             .WithHeaders("Authorization", "X-Api-Key", "Content-Type", "Idempotency-Key", "X-Requested-With", "X-SignalR-User-Agent")
             .WithExposedHeaders("Retry-After", "Idempotent-Replayed", "WWW-Authenticate")));
@@ -75,7 +86,7 @@ internal static class BrowserPolicies
         response.Headers.XFrameOptions = "DENY";
     }
 
-    private sealed class AllowedOrigins(string[] origins)
+    private sealed class AllowedOrigins(IReadOnlyList<string> origins)
     {
         public bool Allows(StringValues origin, HttpRequest request)
         {

@@ -1,60 +1,77 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
+using Metrics.Application.Common.Models;
+using Metrics.Application.Common.Settings;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
 using Metrics.Application.Runs.Commands.DescribeRun;
-using Metrics.Infrastructure.Configuration;
 using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace Metrics.Api.Security;
 
 /// <summary>
-/// Per-key limits. RATE_LIMIT_REQUESTS (requests/s, default 200, bursts of twice that; hub calls and
-/// raw WebSocket messages count too), RATE_LIMIT_METRICS (metrics written/s, default 100,000, bursts
-/// of at least one full batch), EXPENSIVE_READS_PER_KEY (concurrent reads whose cost grows with their
-/// parameters, default 8), LIVE_CONNECTIONS_PER_KEY (open hub connections over any transport and raw
-/// WebSockets, default 100). Requests without a valid key are limited per client address
-/// (RATE_LIMIT_ANONYMOUS, default 50/s); with AUTH_MODE=none nothing is. 0 turns one off.
-/// Over a limit: 429 with Retry-After and a problem.
+/// Per-key limits; 0 turns one off. Requests without a valid key are limited per client address;
+/// with AUTH_MODE=none nothing is. Over a limit: 429 with Retry-After and a problem.
 /// </summary>
 public sealed class RateLimitOptions
 {
     public const string ExpensiveReads = "expensive-reads";
 
+    private const string WholeOrOff = " must be a whole number, 0 or more (0 turns the limit off).";
+
+    /// <summary>Requests per second, bursts of twice that; hub calls and raw WebSocket messages count too.</summary>
+    [ConfigurationKeyName("RATE_LIMIT_REQUESTS")]
+    [Range(0, int.MaxValue, ErrorMessage = "RATE_LIMIT_REQUESTS" + WholeOrOff)]
     public int RequestsPerSecond { get; set; } = 200;
 
+    /// <summary>Metrics written per second, bursts of at least one full batch.</summary>
+    [ConfigurationKeyName("RATE_LIMIT_METRICS")]
+    [Range(0, int.MaxValue, ErrorMessage = "RATE_LIMIT_METRICS" + WholeOrOff)]
     public int MetricsPerSecond { get; set; } = 100_000;
 
+    /// <summary>Concurrent reads whose cost grows with their parameters.</summary>
+    [ConfigurationKeyName("EXPENSIVE_READS_PER_KEY")]
+    [Range(0, int.MaxValue, ErrorMessage = "EXPENSIVE_READS_PER_KEY" + WholeOrOff)]
     public int ExpensiveReadsPerKey { get; set; } = 8;
 
+    /// <summary>Open hub connections over any transport and raw WebSockets.</summary>
+    [ConfigurationKeyName("LIVE_CONNECTIONS_PER_KEY")]
+    [Range(0, int.MaxValue, ErrorMessage = "LIVE_CONNECTIONS_PER_KEY" + WholeOrOff)]
     public int LiveConnectionsPerKey { get; set; } = 100;
 
+    /// <summary>Requests per second per client address, for requests without a valid key.</summary>
+    [ConfigurationKeyName("RATE_LIMIT_ANONYMOUS")]
+    [Range(0, int.MaxValue, ErrorMessage = "RATE_LIMIT_ANONYMOUS" + WholeOrOff)]
     public int AnonymousRequestsPerSecond { get; set; } = 50;
 }
 
 internal static class RateLimits
 {
-    public static IServiceCollection AddApiRateLimits(this IServiceCollection services, IConfiguration configuration, int maxBatchSize)
+    public static IServiceCollection AddApiRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        var limits = new RateLimitOptions
+        services.AddSettings<RateLimitOptions>(configuration);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RateLimitOptions>>().Value);
+        services.AddSingleton(sp =>
         {
-            RequestsPerSecond = Limit(configuration, "RATE_LIMIT_REQUESTS", 200),
-            MetricsPerSecond = Limit(configuration, "RATE_LIMIT_METRICS", 100_000),
-            ExpensiveReadsPerKey = Limit(configuration, "EXPENSIVE_READS_PER_KEY", 8),
-            LiveConnectionsPerKey = Limit(configuration, "LIVE_CONNECTIONS_PER_KEY", 100),
-            AnonymousRequestsPerSecond = Limit(configuration, "RATE_LIMIT_ANONYMOUS", 50),
-        };
-        var requests = new RequestQuota(limits.RequestsPerSecond, limits.AnonymousRequestsPerSecond);
-        services.AddSingleton(limits);
-        services.AddSingleton(requests);
-        services.AddSingleton(new MetricQuota(limits.MetricsPerSecond, Math.Max(limits.MetricsPerSecond, maxBatchSize)));
+            var limits = sp.GetRequiredService<RateLimitOptions>();
+            return new RequestQuota(limits.RequestsPerSecond, limits.AnonymousRequestsPerSecond);
+        });
+        services.AddSingleton(sp =>
+        {
+            // A burst holds at least one full batch, or no batch could ever pass.
+            var perSecond = sp.GetRequiredService<RateLimitOptions>().MetricsPerSecond;
+            return new MetricQuota(perSecond, Math.Max(perSecond, sp.GetRequiredService<IOptions<IngestOptions>>().Value.MaxBatchSize));
+        });
         services.AddScoped<MetricQuotaFilter>();
         services.AddScoped<IdempotencyFilter>();
-        services.AddRateLimiter(options =>
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<RequestQuota, RateLimitOptions>((options, requests, limits) =>
         {
             options.OnRejected = RejectAsync;
             options.GlobalLimiter = requests.ForRequests();
@@ -105,9 +122,6 @@ internal static class RateLimits
         QueueLimit = 0,
         AutoReplenishment = true,
     };
-
-    private static int Limit(IConfiguration configuration, string key, int fallback) =>
-        configuration.GetWholeNumber(key, min: 0, note: " (0 turns the limit off)") ?? fallback;
 
     /// <summary>
     /// Requests per second: per key for HTTP requests, hub calls and raw WebSocket messages alike; per

@@ -1,3 +1,4 @@
+using Metrics.Application.Common.Settings;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authentication;
 
@@ -8,8 +9,9 @@ internal static class SecurityServices
     /// <summary>API-key authentication and one authorization policy per scope (named after it); admin passes every policy.</summary>
     public static IServiceCollection AddApiKeyAuth(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        var mode = Mode(configuration, environment); // now, so a bad setting stops the start
-        services.Configure<AuthOptions>(o => o.Mode = mode);
+        services.AddSettings<AuthOptions>(configuration)
+            .PostConfigure(o => o.Mode ??= environment.IsDevelopment() ? AuthMode.None : AuthMode.Keys)
+            .Validate(o => o.Mode != AuthMode.None || !environment.IsProduction(), "AUTH_MODE=none is for local development; set ENVIRONMENT=development to use it.");
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddSingleton<UnknownKeyThrottle>();
@@ -28,22 +30,5 @@ internal static class SecurityServices
             }
         });
         return services;
-    }
-
-    /// <summary>AUTH_MODE when set; otherwise keys, except in Development. Production never runs without keys.</summary>
-    private static AuthMode Mode(IConfiguration configuration, IHostEnvironment environment)
-    {
-        var text = configuration["AUTH_MODE"];
-        var mode = string.IsNullOrWhiteSpace(text)
-            ? (environment.IsDevelopment() ? AuthMode.None : AuthMode.Keys)
-            : Enum.TryParse<AuthMode>(text, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
-                ? parsed
-                : throw new InvalidOperationException($"AUTH_MODE must be 'keys' or 'none', not '{text}'.");
-        if (mode == AuthMode.None && environment.IsProduction())
-        {
-            throw new InvalidOperationException("AUTH_MODE=none is for local development; set ENVIRONMENT=development to use it.");
-        }
-
-        return mode;
     }
 }

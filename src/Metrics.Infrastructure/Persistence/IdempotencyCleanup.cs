@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -6,10 +8,14 @@ using Microsoft.Extensions.Options;
 
 namespace Metrics.Infrastructure.Persistence;
 
-/// <summary>How long an Idempotency-Key is remembered (IDEMPOTENCY_TTL_HOURS, default 24).</summary>
+/// <summary>How long an Idempotency-Key is remembered.</summary>
 public sealed class IdempotencyOptions
 {
-    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
+    [ConfigurationKeyName("IDEMPOTENCY_TTL_HOURS")]
+    [Range(1, 87_600, ErrorMessage = "IDEMPOTENCY_TTL_HOURS must be a whole number from {1} to {2}.")]
+    public int RetentionHours { get; set; } = 24;
+
+    public TimeSpan Retention => TimeSpan.FromHours(RetentionHours);
 }
 
 /// <summary>Forgets idempotency records past their retention, every 10 minutes.</summary>

@@ -1,38 +1,31 @@
-using Metrics.Infrastructure.Configuration;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 
 namespace Metrics.Infrastructure.Persistence;
 
 /// <summary>
 /// TimescaleDB storage settings, applied at every start (<see cref="StoragePolicies"/>); ignored on
-/// plain PostgreSQL. CHUNK_INTERVAL_HOURS (default 24), COMPRESS_AFTER_DAYS (default 7; 0 turns
-/// the compression policy off), RETENTION_DAYS (default: keep points forever).
+/// plain PostgreSQL.
 /// </summary>
 public sealed class StorageOptions
 {
-    private const int MaxSetting = 36_500;
+    [ConfigurationKeyName("CHUNK_INTERVAL_HOURS")]
+    [Range(1, 36_500, ErrorMessage = "CHUNK_INTERVAL_HOURS must be a whole number from {1} to {2}.")]
+    public int ChunkIntervalHours { get; set; } = 24;
 
-    public TimeSpan ChunkInterval { get; set; } = TimeSpan.FromDays(1);
+    /// <summary>0 turns the compression policy off.</summary>
+    [ConfigurationKeyName("COMPRESS_AFTER_DAYS")]
+    [Range(0, 36_500, ErrorMessage = "COMPRESS_AFTER_DAYS must be a whole number from {1} to {2} (0 turns compression off).")]
+    public int CompressAfterDays { get; set; } = 7;
 
-    public TimeSpan? CompressAfter { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>Unset: points are kept forever.</summary>
+    [ConfigurationKeyName("RETENTION_DAYS")]
+    [Range(1, 36_500, ErrorMessage = "RETENTION_DAYS must be a whole number from {1} to {2}, or unset to keep points forever.")]
+    public int? RetentionDays { get; set; }
 
-    public TimeSpan? Retention { get; set; }
+    public TimeSpan ChunkInterval => TimeSpan.FromHours(ChunkIntervalHours);
 
-    public static void Bind(StorageOptions options, IConfiguration configuration)
-    {
-        if (configuration.GetWholeNumber("CHUNK_INTERVAL_HOURS", min: 1, max: MaxSetting) is { } hours)
-        {
-            options.ChunkInterval = TimeSpan.FromHours(hours);
-        }
+    public TimeSpan? CompressAfter => CompressAfterDays == 0 ? null : TimeSpan.FromDays(CompressAfterDays);
 
-        if (configuration.GetWholeNumber("COMPRESS_AFTER_DAYS", min: 0, max: MaxSetting) is { } compressDays)
-        {
-            options.CompressAfter = compressDays == 0 ? null : TimeSpan.FromDays(compressDays);
-        }
-
-        if (configuration.GetWholeNumber("RETENTION_DAYS", min: 1, max: MaxSetting) is { } retentionDays)
-        {
-            options.Retention = TimeSpan.FromDays(retentionDays);
-        }
-    }
+    public TimeSpan? Retention => RetentionDays is { } days ? TimeSpan.FromDays(days) : null;
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Metrics.Infrastructure.Persistence.Writes;
 
 /// <summary>How points reach the table (WRITE_MODE).</summary>
@@ -15,5 +17,6 @@ public enum WriteMode
 
 public sealed class WriteOptions
 {
+    [ConfigurationKeyName("WRITE_MODE")]
     public WriteMode Mode { get; set; } = WriteMode.Auto;
 }
