@@ -19,13 +19,14 @@ public static class DependencyInjection
         // kept the JIT busy for a third of the service's CPU under ingest load. They hold no state.
         services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
 
-        // Scoped: handlers use the scoped DbContext. Order: a span, validate, check the caller's project,
-        // then serve from cache (so nothing cached reaches a caller who may not see it).
+        // Scoped: handlers use the scoped DbContext. Order: a span, count the batch (rejected ones too),
+        // validate, check the caller's project, then serve from cache (so nothing cached reaches a
+        // caller who may not see it).
         services.AddMediator(options =>
         {
             options.ServiceLifetime = ServiceLifetime.Scoped;
             options.Assemblies = [typeof(DependencyInjection)];
-            options.PipelineBehaviors = [typeof(TracingBehaviour<,>), typeof(ValidationBehaviour<,>), typeof(ProjectScopeBehaviour<,>), typeof(CachingBehaviour<,>)];
+            options.PipelineBehaviors = [typeof(TracingBehaviour<,>), typeof(IngestTelemetryBehaviour<,>), typeof(ValidationBehaviour<,>), typeof(ProjectScopeBehaviour<,>), typeof(CachingBehaviour<,>)];
         });
 
         services.AddSingleton(TimeProvider.System);

@@ -2,12 +2,11 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
+using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
 using Metrics.Application.Common.Settings;
 using Metrics.Application.Common.Telemetry;
-using Metrics.Application.Metrics.Commands.WriteMetricBatch;
 using Metrics.Application.Runs.Commands.DescribeRun;
-using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.RateLimiting;
@@ -174,8 +173,7 @@ internal static class RateLimits
         {
             var count = context.ActionArguments.Values.Sum(a => a switch
             {
-                WriteMetricBatchCommand c => c.Metrics?.Count ?? 0,
-                WriteSystemMetricBatchCommand c => c.Metrics?.Count ?? 0,
+                IIngestBatch batch => batch.PointCount ?? 0,
                 RunDescriptionBody => 1, // a run's description costs what one point does
                 _ => 0,
             });

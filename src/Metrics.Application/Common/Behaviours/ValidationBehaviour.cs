@@ -1,17 +1,17 @@
 using FluentValidation;
+using FluentValidation.Results;
 using Mediator;
 
 namespace Metrics.Application.Common.Behaviours;
 
 /// <summary>Runs every validator of the message and rejects it with all failures at once.</summary>
-internal sealed class ValidationBehaviour<TMessage, TResponse>(IEnumerable<IValidator<TMessage>> validators, Telemetry.ServiceMetrics? metrics = null)
+internal sealed class ValidationBehaviour<TMessage, TResponse>(IEnumerable<IValidator<TMessage>> validators)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        List<FluentValidation.Results.ValidationFailure>? failures = null;
+        List<ValidationFailure>? failures = null;
         foreach (var validator in validators)
         {
             var result = await validator.ValidateAsync(message, cancellationToken);
@@ -21,19 +21,8 @@ internal sealed class ValidationBehaviour<TMessage, TResponse>(IEnumerable<IVali
             }
         }
 
-        var batch = (message as Telemetry.IIngestBatch)?.PointCount;
-        if (batch is not null)
-        {
-            metrics?.RecordStage("validation", started);
-        }
-
         if (failures is not null)
         {
-            if (batch is { } rejected)
-            {
-                metrics?.CountIngested(rejected, "rejected");
-            }
-
             throw new ValidationException(failures);
         }
 

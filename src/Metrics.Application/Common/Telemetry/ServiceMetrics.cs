@@ -17,9 +17,9 @@ public sealed class ServiceMetrics
     public ServiceMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(Name);
-        Ingested = meter.CreateCounter<long>("metricservice.metrics.ingested", "{metric}", "Metrics in write batches, by outcome: inserted, duplicate (already stored), rejected (invalid batch).");
-        BatchSize = meter.CreateHistogram<int>("metricservice.batch.size", "{metric}", "Metrics per write batch.");
-        WriteDuration = meter.CreateHistogram<double>("metricservice.write.duration", "s", "Time of a batch write, by stage: validation, database, publish.");
+        Ingested = meter.CreateCounter<long>("metricservice.metrics.ingested", "{metric}", "Metrics and system metrics in write batches, by outcome: inserted, duplicate (already stored), rejected (invalid batch).");
+        BatchSize = meter.CreateHistogram<int>("metricservice.batch.size", "{metric}", "Metrics (or system metrics) per accepted write batch.");
+        WriteDuration = meter.CreateHistogram<double>("metricservice.write.duration", "s", "Time of a batch write: total (validation included), and its stages database and publish.");
         CacheLookups = meter.CreateCounter<long>("metricservice.cache.lookups", "{lookup}", "Cached reads, by query kind and result: hit or miss.");
         LiveConnections = meter.CreateUpDownCounter<long>("metricservice.live.connections", "{connection}", "Open live connections, by protocol: signalr or websocket.");
         LiveMessages = meter.CreateCounter<long>("metricservice.live.messages", "{message}", "Live batches for subscribers, by result: queued (to be sent) or dropped (queue full).");
@@ -52,11 +52,4 @@ public sealed class ServiceMetrics
 
     public void RecordStage(string stage, long startedTimestamp) =>
         WriteDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
-}
-
-/// <summary>A write of training metrics: what the ingest counters and the validation stage count.</summary>
-public interface IIngestBatch
-{
-    /// <summary>Points in the batch (null when the batch itself is missing).</summary>
-    int? PointCount { get; }
 }

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mediator;
 using Metrics.Application.Common.Models;
-using Metrics.Application.Common.Telemetry;
 
 namespace Metrics.Application.Metrics.Commands.WriteMetricBatch;
 

@@ -41,9 +41,6 @@ internal sealed class WriteMetricBatchCommandHandler(
             telemetry.RecordStage("publish", started);
         }
 
-        telemetry.BatchSize.Record(metrics.Length);
-        telemetry.CountIngested(inserted.Count, "inserted");
-        telemetry.CountIngested(metrics.Length - inserted.Count, "duplicate");
         return new BatchWriteResult("Metrics stored", metrics.Length, inserted.Count, metrics.Length - inserted.Count);
     }
 

@@ -6,8 +6,10 @@ using Metrics.Application.Common.Models;
 namespace Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 
 /// <summary>Store a batch of host measurements (CPU, GPU, memory, disk, network), all or nothing.</summary>
-public sealed record WriteSystemMetricBatchCommand(IReadOnlyList<SystemMetricInput?>? Metrics) : ICommand<BatchWriteResult>, IRunScoped
+public sealed record WriteSystemMetricBatchCommand(IReadOnlyList<SystemMetricInput?>? Metrics) : ICommand<BatchWriteResult>, IRunScoped, IIngestBatch
 {
+    int? IIngestBatch.PointCount => Metrics?.Count;
+
     IEnumerable<Guid> IRunScoped.RunIds => Metrics?.Select(m => m?.RunId).OfType<Guid>() ?? [];
 
     bool IRunScoped.ClaimsNewRuns => true;
