@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
-using Metrics.Api.Infrastructure;
+using Metrics.Api.Hosting;
+using Metrics.Api.Wire;
+using Metrics.Api.Problems;
 using Metrics.Api.Live;
 using Metrics.Api.OpenApi;
 using Metrics.Api.Security;

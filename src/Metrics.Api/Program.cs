@@ -1,5 +1,5 @@
 using Metrics.Api;
-using Metrics.Api.Infrastructure;
+using Metrics.Api.Hosting;
 using Metrics.Api.Live;
 using Metrics.Api.OpenApi;
 using Metrics.Api.Security;

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using FluentAssertions;
-using Metrics.Api.Infrastructure;
+using Metrics.Api.Hosting;
 using Metrics.Api.Security;
 using Metrics.Application.Common.Models;
 using Metrics.Application.Common.Settings;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Metrics.Api.Infrastructure;
+using Metrics.Api.Wire;
 
 namespace Metrics.Api.Tests;
 

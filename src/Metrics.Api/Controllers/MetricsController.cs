@@ -1,5 +1,6 @@
 using Mediator;
-using Metrics.Api.Infrastructure;
+using Metrics.Api.Hosting;
+using Metrics.Api.Wire;
 using Metrics.Application.Common.Models;
 using Metrics.Application.Metrics.Queries.GetMetricAcrossRuns;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;

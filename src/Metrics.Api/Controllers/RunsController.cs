@@ -13,7 +13,7 @@ using Metrics.Application.Runs.Queries.GetRunMetricNames;
 using Metrics.Application.Runs.Queries.ListRuns;
 using Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
 using Metrics.Api.Export;
-using Metrics.Api.Infrastructure;
+using Metrics.Api.Wire;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authorization;
 using Metrics.Api.Security;

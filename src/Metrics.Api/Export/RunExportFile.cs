@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Metrics.Api.Infrastructure;
+using Metrics.Api.Wire;
 using Metrics.Application.Runs.Queries.ExportRun;
 using Metrics.Domain.Metrics;
 using Parquet;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Metrics.Api.Security;
 using Metrics.Application.Common.Abstractions;
 using Microsoft.AspNetCore.Authentication;
+using Metrics.Api.Problems;
 
 namespace Metrics.Api.Live;
 
@@ -132,8 +133,7 @@ internal static class LiveAdmission
             if (context.Request.Path.Equals(LiveRoutes.Hub, StringComparison.OrdinalIgnoreCase) && !context.Request.Query.ContainsKey("id")
                 && !context.WebSockets.IsWebSocketRequest)
             {
-                await Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Connection id required",
-                    detail: $"Negotiate first (POST {LiveRoutes.Hub}/negotiate) and pass its connection id as 'id', or connect with a WebSocket.").ExecuteAsync(context);
+                await ProblemWriter.WriteAsync(context, StatusCodes.Status400BadRequest, "Connection id required", $"Negotiate first (POST {LiveRoutes.Hub}/negotiate) and pass its connection id as 'id', or connect with a WebSocket.");
                 return;
             }
 

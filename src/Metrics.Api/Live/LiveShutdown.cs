@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.SignalR;
+using Metrics.Api.Problems;
 
 namespace Metrics.Api.Live;
 
@@ -68,8 +69,7 @@ internal static class LiveShutdownExtensions
             if (context.RequestServices.GetRequiredService<LiveShutdown>().IsStopping && LiveRoutes.OpensConnection(context.Request))
             {
                 context.Response.Headers.RetryAfter = "1";
-                await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Shutting down",
-                    detail: "This instance is shutting down; connect again (to another instance).").ExecuteAsync(context);
+                await ProblemWriter.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Shutting down", "This instance is shutting down; connect again (to another instance).");
                 return;
             }
 

@@ -9,6 +9,7 @@ using Metrics.Application.Common.Exceptions;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Runs.Queries.CheckRunAccess;
 using Metrics.Domain.Metrics;
+using Metrics.Api.Problems;
 
 namespace Metrics.Api.Live;
 
@@ -37,7 +38,7 @@ internal static partial class RawWebSocketEndpoint
         // Refused before the upgrade, as plain HTTP problems.
         if (!Guid.TryParse(run_id, out var runId) || runId == Guid.Empty)
         {
-            await Results.Problem(statusCode: 400, title: "Invalid run id", detail: $"'{run_id}' is not a UUID.").ExecuteAsync(context);
+            await ProblemWriter.WriteAsync(context, 400, "Invalid run id", $"'{run_id}' is not a UUID.");
             return;
         }
 
@@ -56,13 +57,13 @@ internal static partial class RawWebSocketEndpoint
 
         if (await RefusalAsync(runId) is { } refusal)
         {
-            await Results.Problem(statusCode: 403, title: "Forbidden", detail: refusal).ExecuteAsync(context);
+            await ProblemWriter.WriteAsync(context, 403, "Forbidden", refusal);
             return;
         }
 
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await Results.Problem(statusCode: 400, title: "WebSocket required", detail: "Connect with a WebSocket upgrade request.").ExecuteAsync(context);
+            await ProblemWriter.WriteAsync(context, 400, "WebSocket required", "Connect with a WebSocket upgrade request.");
             return;
         }
 

@@ -6,6 +6,7 @@ using Metrics.Application.Keys.Queries.AuthenticateApiKey;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Metrics.Api.Problems;
 
 namespace Metrics.Api.Security;
 
@@ -78,16 +79,13 @@ internal sealed class ApiKeyAuthenticationHandler(
         var detail = PresentedKey() is { Length: > 0 }
             ? "The API key is unknown or revoked."
             : "An API key is required: send 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.";
-        await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: detail).ExecuteAsync(Context);
+        await ProblemWriter.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         var scopes = Context.User.FindAll(ScopeClaim).Select(c => c.Value).ToList();
-        await Results.Problem(
-            statusCode: StatusCodes.Status403Forbidden,
-            title: "Forbidden",
-            detail: $"This API key may not do this (its scopes: {(scopes.Count == 0 ? "none" : string.Join(", ", scopes))}).").ExecuteAsync(Context);
+        await ProblemWriter.WriteAsync(Context, StatusCodes.Status403Forbidden, "Forbidden", $"This API key may not do this (its scopes: {(scopes.Count == 0 ? "none" : string.Join(", ", scopes))}).");
     }
 
     private string? PresentedKey()

@@ -3,6 +3,7 @@ using Metrics.Application.Common.Settings;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Metrics.Api.Problems;
 
 namespace Metrics.Api.Security;
 
@@ -67,10 +68,7 @@ internal static class BrowserPolicies
             if (LiveRoutes.IsLive(context.Request.Path) && context.Request.Headers.Origin is { Count: > 0 } origin
                 && !context.RequestServices.GetRequiredService<AllowedOrigins>().Allows(origin, context.Request))
             {
-                await Results.Problem(
-                    statusCode: StatusCodes.Status403Forbidden,
-                    title: "Origin not allowed",
-                    detail: $"Pages from {origin} may not open live connections here (CORS_ORIGINS).").ExecuteAsync(context);
+                await ProblemWriter.WriteAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed", $"Pages from {origin} may not open live connections here (CORS_ORIGINS).");
                 return;
             }
 

@@ -3,6 +3,7 @@ using Metrics.Application.Common.Abstractions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
+using Metrics.Api.Problems;
 
 namespace Metrics.Api.Security;
 
@@ -31,7 +32,7 @@ internal sealed class IdempotencyFilter(IIdempotencyStore store) : IAsyncResourc
         var key = values.ToString();
         if (values.Count != 1 || key.Length is 0 or > 255 || key.Any(c => c is < ' ' or > '~'))
         {
-            context.Result = Problem(http, StatusCodes.Status400BadRequest, "Invalid Idempotency-Key", "Send one Idempotency-Key of 1–255 printable ASCII characters.");
+            context.Result = ProblemWriter.Result(http, StatusCodes.Status400BadRequest, "Invalid Idempotency-Key", "Send one Idempotency-Key of 1–255 printable ASCII characters.");
             return;
         }
 
@@ -42,9 +43,9 @@ internal sealed class IdempotencyFilter(IIdempotencyStore store) : IAsyncResourc
         {
             context.Result = existing switch
             {
-                { RequestHash: var h } when h != hash => Problem(http, StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
+                { RequestHash: var h } when h != hash => ProblemWriter.Result(http, StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
                     "This Idempotency-Key was used with a different request body; use a new key for a new request."),
-                { Status: null } => Problem(http, StatusCodes.Status409Conflict, "Request in progress",
+                { Status: null } => ProblemWriter.Result(http, StatusCodes.Status409Conflict, "Request in progress",
                     "A request with this Idempotency-Key is still being processed; retry after it completes."),
                 { Status: { } status } => Replay(http, status, existing.ContentType, existing.Body ?? []),
             };
@@ -99,13 +100,6 @@ internal sealed class IdempotencyFilter(IIdempotencyStore store) : IAsyncResourc
         request.Body.Position = 0;
         return hash;
     }
-
-    private static ObjectResult Problem(HttpContext http, int status, string title, string detail) =>
-        new(http.RequestServices.GetRequiredService<ProblemDetailsFactory>().CreateProblemDetails(http, status, title, detail: detail))
-        {
-            StatusCode = status,
-            ContentTypes = { "application/problem+json" },
-        };
 
     private static ContentResult Replay(HttpContext http, int status, string? contentType, byte[] body)
     {

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Metrics.Api.Problems;
 
 namespace Metrics.Api.Security;
 
@@ -104,7 +105,7 @@ internal static class RateLimits
     {
         http.RequestServices.GetRequiredService<ServiceMetrics>().RateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
         http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: detail).ExecuteAsync(http);
+        await ProblemWriter.WriteAsync(http, StatusCodes.Status429TooManyRequests, "Too many requests", detail);
     }
 
     private static RateLimitPartition<string> Concurrency(HttpContext context, int permits) =>

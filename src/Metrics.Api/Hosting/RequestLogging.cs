@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Hosting;
 
 /// <summary>
 /// One line per request (category Metrics.Api.Requests): method, path without its query string

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Problems;
 
 /// <summary>
 /// Binding failures (malformed JSON, wrong types, bad UUIDs or numbers in the path or query)
@@ -50,10 +50,7 @@ internal static partial class ModelStateProblems
             }
         }
 
-        // The factory adds type and traceId, as for every other problem this service writes.
-        var problem = context.HttpContext.RequestServices.GetRequiredService<ProblemDetailsFactory>()
-            .CreateValidationProblemDetails(context.HttpContext, renamed, StatusCodes.Status400BadRequest, Title(context.HttpContext.Request));
-        return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
+        return ProblemWriter.ValidationResult(context.HttpContext, renamed, Title(context.HttpContext.Request));
     }
 
     /// <summary>Only a write can say that nothing was written.</summary>

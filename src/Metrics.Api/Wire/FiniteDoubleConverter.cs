@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Metrics.Domain.Metrics;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Wire;
 
 /// <summary>
 /// Numbers on the wire: NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity"; a number

@@ -1,4 +1,4 @@
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Hosting;
 
 public static class ApiLimits
 {

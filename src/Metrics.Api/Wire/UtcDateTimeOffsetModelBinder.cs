@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.ModelBinding.Binders;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Wire;
 
 /// <summary>
 /// Query-string times (start_time, end_time) follow the body's rule: RFC 3339, UTC when no

@@ -1,3 +1,4 @@
+using Metrics.Api.Hosting;
 using System.Data.Common;
 using System.Net.Sockets;
 using FluentValidation;
@@ -5,10 +6,10 @@ using Metrics.Application.Common.Exceptions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Problems;
 
 /// <summary>Every exception becomes an RFC 9457 problem; internals never reach the client.</summary>
-internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     /// <summary>Seconds a client should wait before retrying while the database is unreachable.</summary>
     private const int RetryAfterSeconds = 5;
@@ -77,13 +78,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 break;
         }
 
-        httpContext.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails = problem,
-            Exception = exception,
-        });
+        await ProblemWriter.WriteAsync(httpContext, problem);
+        return true;
     }
 
     /// <summary>The limit the endpoint set (its [RequestSizeLimit]), or the service-wide one.</summary>

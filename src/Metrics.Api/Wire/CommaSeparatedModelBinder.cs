@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Wire;
 
 /// <summary>
 /// Binds <c>?run_ids=a,b,c</c> (and repeated <c>?run_ids=a&amp;run_ids=b</c>) to an array; an element

@@ -8,7 +8,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Hosting;
 
 /// <summary>
 /// One metrics stack, OpenTelemetry: the service's own instruments (<see cref="ServiceMetrics"/>),

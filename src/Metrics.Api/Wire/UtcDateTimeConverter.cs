@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Wire;
 
 /// <summary>
 /// Every time a response holds is UTC and says so ('Z'). Stored times are timestamptz, read as UTC,

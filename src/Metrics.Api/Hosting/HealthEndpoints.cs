@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Hosting;
 
 /// <summary>
 /// <c>/health</c> (the old answer: PostgreSQL and Redis), <c>/health/live</c> (the process answers)

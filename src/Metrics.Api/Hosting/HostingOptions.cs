@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Hosting;
 
 /// <summary>How the process listens, starts and stops.</summary>
 public sealed class HostingOptions

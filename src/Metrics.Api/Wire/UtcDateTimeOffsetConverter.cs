@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Wire;
 
 /// <summary>
 /// RFC 3339 / ISO 8601 times; one without an offset is UTC (System.Text.Json would take it as

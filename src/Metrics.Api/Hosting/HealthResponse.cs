@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Metrics.Api.Infrastructure;
+namespace Metrics.Api.Hosting;
 
 /// <summary>The old service's <c>{"status":"healthy"}</c>, with each dependency's state beside it.</summary>
 internal static class HealthResponse
