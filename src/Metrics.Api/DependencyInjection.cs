@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 using Metrics.Api.Hosting;
 using Metrics.Api.Wire;
 using Metrics.Api.Problems;
@@ -41,7 +38,7 @@ public static class DependencyInjection
             }
         });
         services.AddControllers(options => options.ModelBinderProviders.Insert(0, new UtcDateTimeOffsetModelBinderProvider()))
-            .AddJsonOptions(options => Configure(options.JsonSerializerOptions));
+            .AddJsonOptions(options => WireJson.Configure(options.JsonSerializerOptions));
 
         // Live updates share the REST JSON shape. Instances exchange batches over the service's
         // own Redis channel and each delivers to its local connections, so no SignalR backplane
@@ -51,7 +48,7 @@ public static class DependencyInjection
                 options.AddFilter<HubErrorLogging>();
                 options.AddFilter<LiveMessageLimits>();
             })
-            .AddJsonProtocol(options => Configure(options.PayloadSerializerOptions));
+            .AddJsonProtocol(options => WireJson.Configure(options.PayloadSerializerOptions));
         services.AddSingleton<LiveSubscribers>();
         services.AddSingleton<LiveConnections>();
         services.AddSingleton<ILiveKeyAccess>(sp => sp.GetRequiredService<LiveConnections>());
@@ -64,12 +61,7 @@ public static class DependencyInjection
 
         // Minimal-API JSON options drive the OpenAPI schemas (and the problem writer): our types get
         // the wire names there too, while ProblemDetails keeps its own ("traceId").
-        services.ConfigureHttpJsonOptions(options =>
-        {
-            var json = options.SerializerOptions;
-            ConfigureValues(json);
-            json.TypeInfoResolver = (json.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(SnakeCaseOwnTypes);
-        });
+        services.ConfigureHttpJsonOptions(options => WireJson.ConfigureOwnTypes(options.SerializerOptions));
         services.AddMetricsOpenApi();
 
         services.AddHealthChecks().AddCheck<ShutdownHealthCheck>("shutdown", tags: ["ready-only"]);
@@ -81,45 +73,5 @@ public static class DependencyInjection
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         return services;
-    }
-
-    /// <summary>The wire format, for what is serialized outside MVC and SignalR (raw WebSocket, live payloads).</summary>
-    public static JsonSerializerOptions WireJson { get; } = CreateWireJson();
-
-    /// <summary>The wire format: snake_case names, and NaN/±Infinity as the strings "NaN", "Infinity", "-Infinity".</summary>
-    public static void Configure(JsonSerializerOptions json)
-    {
-        json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        ConfigureValues(json);
-    }
-
-    private static void ConfigureValues(JsonSerializerOptions json)
-    {
-        json.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
-        json.Converters.Add(new UtcDateTimeOffsetConverter());
-        json.Converters.Add(new UtcDateTimeConverter());
-        json.Converters.Add(new FiniteDoubleConverter());
-
-        // A key given twice in one object (a batch item, a live message) is refused, not last-one-wins.
-        json.AllowDuplicateProperties = false;
-    }
-
-    private static void SnakeCaseOwnTypes(JsonTypeInfo type)
-    {
-        if (type.Kind == JsonTypeInfoKind.Object && type.Type.Namespace?.StartsWith("Metrics.", StringComparison.Ordinal) == true)
-        {
-            foreach (var property in type.Properties)
-            {
-                property.Name = JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
-            }
-        }
-    }
-
-    private static JsonSerializerOptions CreateWireJson()
-    {
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        Configure(json);
-        json.MakeReadOnly(populateMissingResolver: true);
-        return json;
     }
 }

@@ -5,6 +5,7 @@ using Metrics.Application.Common.Models;
 using Metrics.Application.Common.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Metrics.Application.Common.Telemetry;
 
 namespace Metrics.Application;
 
@@ -30,7 +31,7 @@ public static class DependencyInjection
         });
 
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<Common.Telemetry.ServiceMetrics>();
+        services.AddSingleton<ServiceMetrics>();
         return services;
     }
 }

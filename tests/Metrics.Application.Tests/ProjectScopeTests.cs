@@ -1,3 +1,4 @@
+using Metrics.Application.Metrics;
 using Mediator;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Behaviours;

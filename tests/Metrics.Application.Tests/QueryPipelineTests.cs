@@ -75,8 +75,8 @@ public sealed class RangeQueryValidationTests
     [Fact]
     public void A_run_listing_filtered_to_one_metric_depends_only_on_that_series()
     {
-        new GetRunMetricsQuery(Run, "loss", 10, null, null, null, null, null).CacheTags.Should().Equal(CacheTags.Metric(Run, "loss"));
-        new GetRunMetricsQuery(Run, null, 10, null, null, null, null, null).CacheTags.Should().Equal(CacheTags.RunMetrics(Run));
+        new GetRunMetricsQuery(Run, "loss", 10, null, null, null, null, null).DependsOn.Should().Equal(CacheTags.Metric(Run, "loss"));
+        new GetRunMetricsQuery(Run, null, 10, null, null, null, null, null).DependsOn.Should().Equal(CacheTags.RunMetrics(Run));
     }
 }
 
@@ -90,7 +90,7 @@ public sealed class BehaviourTests
         var cache = new Mock<IQueryCache>();
         var query = new GetMetricHistoryQuery(Run, "loss", 5, null, null, null, null, null);
         var cached = new MetricHistoryResponse(Run, "loss", [], 0);
-        cache.Setup(c => c.GetOrCreateAsync(query.CacheKey, query.CacheTags, It.IsAny<Func<CancellationToken, ValueTask<MetricHistoryResponse>>>(), It.IsAny<CancellationToken>()))
+        cache.Setup(c => c.GetOrCreateAsync(query.CacheKey, query.DependsOn, It.IsAny<Func<CancellationToken, ValueTask<MetricHistoryResponse>>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(cached);
         var behaviour = new CachingBehaviour<GetMetricHistoryQuery, MetricHistoryResponse>(cache.Object);
         var handlerCalled = false;

@@ -1,3 +1,4 @@
+using Metrics.Api.Wire;
 using System.Collections.Concurrent;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Telemetry;
@@ -102,7 +103,7 @@ internal sealed partial class LiveSubscribers(ILogger<LiveSubscribers> logger, S
             {
                 // Filtered subscribers get the batch's seq even when none of their names is in it,
                 // so a jump in seq always means a missed message.
-                payloads[key] = payload = new LivePayload(batch.Only(names), DependencyInjection.WireJson);
+                payloads[key] = payload = new LivePayload(batch.Only(names), WireJson.Options);
             }
 
             var queued = connection.TryDeliver(payload);

@@ -1,3 +1,4 @@
+using Metrics.Api.Wire;
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
@@ -10,6 +11,7 @@ using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Runs.Queries.CheckRunAccess;
 using Metrics.Domain.Metrics;
 using Metrics.Api.Problems;
+using Metrics.Domain.Keys;
 
 namespace Metrics.Api.Live;
 
@@ -29,7 +31,7 @@ internal static partial class RawWebSocketEndpoint
 
     public static IEndpointConventionBuilder MapRawMetricsWebSocket(this IEndpointRouteBuilder endpoints) =>
         endpoints.Map(LiveRoutes.RawWebSocket, HandleAsync).WithName("MetricsWebSocket").ExcludeFromDescription()
-            .RequireAuthorization(Metrics.Domain.Keys.ApiScopes.Read);
+            .RequireAuthorization(ApiScopes.Read);
 
     private static async Task HandleAsync(
         HttpContext context, string run_id, LiveSubscribers subscribers, LiveConnections connections, RateLimits.RequestQuota quota, ISender sender,
@@ -67,7 +69,7 @@ internal static partial class RawWebSocketEndpoint
             return;
         }
 
-        var json = DependencyInjection.WireJson;
+        var json = WireJson.Options;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = TimeSpan.FromSeconds(15),

@@ -2,6 +2,7 @@ using Mediator;
 using Metrics.Application.Keys.Commands.CreateApiKey;
 using Metrics.Application.Keys.Commands.RevokeApiKey;
 using Metrics.Application.Keys.Queries.ListApiKeys;
+using Metrics.Application.Common.Exceptions;
 
 namespace Metrics.Api.Security;
 
@@ -51,7 +52,7 @@ internal static class KeyCommands
             await output.WriteLineAsync(string.Join('\n', e.Errors.Select(x => x.ErrorMessage)));
             return 1;
         }
-        catch (Metrics.Application.Common.Exceptions.NotFoundException e)
+        catch (NotFoundException e)
         {
             await output.WriteLineAsync(e.Message);
             return 1;

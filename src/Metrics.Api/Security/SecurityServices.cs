@@ -1,6 +1,7 @@
 using Metrics.Application.Common.Settings;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authentication;
+using Metrics.Application.Common.Abstractions;
 
 namespace Metrics.Api.Security;
 
@@ -17,7 +18,7 @@ internal static class SecurityServices
         services.AddSingleton<UnknownKeyThrottle>();
         services.AddHttpContextAccessor();
         services.AddScoped<RequestCaller>();
-        services.AddScoped<Metrics.Application.Common.Abstractions.ICaller>(sp => sp.GetRequiredService<RequestCaller>());
+        services.AddScoped<ICaller>(sp => sp.GetRequiredService<RequestCaller>());
         services.AddAuthorization(options =>
         {
             foreach (var scope in ApiScopes.All)

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
+using Metrics.Infrastructure.Configuration;
+
 namespace Metrics.Infrastructure.Caching;
 
 /// <summary>
@@ -17,17 +19,17 @@ namespace Metrics.Infrastructure.Caching;
 /// </summary>
 internal sealed partial class RedisQueryCache : IQueryCache
 {
-    private const string EpochKey = "ms:epoch";
+    private const string EpochKey = RedisConventions.Prefix + "cache:epoch";
 
     // KEYS[1] = epoch key, KEYS[2..] = tag generation keys; ARGV[1] = entry key, ARGV[2] = a fresh
     // epoch if none is set, ARGV[3] = tag lifetime (ms). Returns { full entry key, value or nil }.
-    private const string ReadScript = """
+    private const string ReadScript = $$"""
         local epoch = redis.call('GET', KEYS[1])
         if not epoch then
             redis.call('SET', KEYS[1], ARGV[2], 'NX')
             epoch = redis.call('GET', KEYS[1])
         end
-        local key = 'ms:q:' .. epoch .. ':' .. ARGV[1]
+        local key = '{{RedisConventions.Prefix}}cache:q:' .. epoch .. ':' .. ARGV[1]
         for i = 2, #KEYS do
             local gen = redis.call('GET', KEYS[i])
             if gen then
@@ -50,11 +52,7 @@ internal sealed partial class RedisQueryCache : IQueryCache
         return #KEYS
         """;
 
-    private static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.General)
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new PointStreamConverter() },
-    };
+    private static readonly JsonSerializerOptions SerializerOptions = RedisConventions.Json;
 
     private readonly SingleFlight _singleFlight = new();
     private readonly IConnectionMultiplexer _redis;
@@ -155,7 +153,7 @@ internal sealed partial class RedisQueryCache : IQueryCache
         }
     }
 
-    private static string TagKey(string tag) => "ms:tag:" + tag;
+    private static string TagKey(string tag) => RedisConventions.Prefix + "cache:tag:" + tag;
 
     private async Task RenewEpochIfSuspectAsync()
     {

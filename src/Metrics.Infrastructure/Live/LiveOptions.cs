@@ -1,3 +1,5 @@
+using Metrics.Infrastructure.Configuration;
+
 namespace Metrics.Infrastructure.Live;
 
 public sealed class LiveOptions
@@ -6,5 +8,5 @@ public sealed class LiveOptions
     public int PublishQueueCapacity { get; set; } = 10_000;
 
     /// <summary>Redis pub/sub channel shared by every instance.</summary>
-    public string Channel { get; set; } = "metricservice:live";
+    public string Channel { get; set; } = RedisConventions.Prefix + "live";
 }

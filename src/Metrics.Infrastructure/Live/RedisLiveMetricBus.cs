@@ -12,6 +12,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
+using Metrics.Infrastructure.Configuration;
+
 namespace Metrics.Infrastructure.Live;
 
 /// <summary>
@@ -51,10 +53,7 @@ internal sealed partial class RedisLiveMetricBus(
         return seq
         """;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General)
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    private static readonly JsonSerializerOptions Json = RedisConventions.Json;
 
     private readonly Channel<(Guid RunId, MetricDto[] Metrics)> _queue = Channel.CreateBounded<(Guid, MetricDto[])>(
         new BoundedChannelOptions(options.Value.PublishQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -69,7 +68,7 @@ internal sealed partial class RedisLiveMetricBus(
 
     private RedisChannel RunChannel(Guid runId) => RedisChannel.Literal($"{options.Value.Channel}:{runId:N}");
 
-    private static RedisKey WatchedKey(Guid runId) => $"metricservice:live:watched:{runId:N}";
+    private static RedisKey WatchedKey(Guid runId) => $"{RedisConventions.Prefix}live:watched:{runId:N}";
 
     public void Publish(IReadOnlyList<MetricDto> metrics)
     {
@@ -230,7 +229,7 @@ internal sealed partial class RedisLiveMetricBus(
 
             var seq = (long)await database.ScriptEvaluateAsync(
                 PublishScript,
-                [(RedisKey)$"metricservice:live:seq:{runId:N}"],
+                [(RedisKey)$"{RedisConventions.Prefix}live:seq:{runId:N}"],
                 [RunChannel(runId).ToString(), floor, runId.ToString("N"), JsonSerializer.SerializeToUtf8Bytes(metrics, Json)]);
             Remember(runId, seq);
         }

@@ -1,3 +1,4 @@
+using Metrics.Application.Metrics;
 using System.Text;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Models;
@@ -113,25 +114,25 @@ internal sealed partial class MetricReader(MetricsDbContext db, NpgsqlDataSource
             : null;
     }
 
-    public async Task<MetricStatistics?> GetStatisticsAsync(Guid runId, string metricName, CancellationToken cancellationToken)
+    public async Task<MetricStatsDto?> GetStatisticsAsync(Guid runId, string metricName, CancellationToken cancellationToken)
     {
         // From the series summary: min/max/mean/M2 cover finite values only. The sample standard
         // deviation can exceed double's range for huge finite values; it is reported as Infinity then.
         await using var command = SeriesKeyCommand("""
-            SELECT count, nan_count, inf_count, min_value, max_value, mean::float8,
+            SELECT count, min_value, max_value, mean::float8 AS avg_value,
                    CASE
                        WHEN finite_count < 2 THEN NULL
                        WHEN sqrt(m2 / (finite_count - 1)) > 1.7976931348623157e308 THEN 'Infinity'::float8
                        ELSE sqrt(m2 / (finite_count - 1))::float8
-                   END,
-                   first_time, last_time
+                   END AS std_dev,
+                   first_time, last_time, nan_count, inf_count
             FROM metric_summaries
             WHERE run_id = $1 AND metric_name = $2
             """, runId, metricName);
         await using var row = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken);
         return await row.ReadAsync(cancellationToken)
-            ? new MetricStatistics(row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetFieldValue<double?>(3), row.GetFieldValue<double?>(4),
-                row.GetFieldValue<double?>(5), row.GetFieldValue<double?>(6), row.GetDateTime(7), row.GetDateTime(8))
+            ? new MetricStatsDto(metricName, row.GetInt64(0), row.GetFieldValue<double?>(1), row.GetFieldValue<double?>(2),
+                row.GetFieldValue<double?>(3), row.GetFieldValue<double?>(4), row.GetDateTime(5), row.GetDateTime(6), row.GetInt64(7), row.GetInt64(8))
             : null;
     }
 

@@ -75,7 +75,7 @@ public sealed class TimescaleFixture : IStorageFixture, IAsyncLifetime
 
     /// <summary>Makes every cached read unreachable (a new cache epoch), so the next reads come from storage.</summary>
     public async Task ForgetCachedReadsAsync() =>
-        await Factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().StringSetAsync("ms:epoch", Guid.NewGuid().ToString("N"));
+        await Factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().StringSetAsync("metricservice:cache:epoch", Guid.NewGuid().ToString("N"));
 }
 
 [CollectionDefinition(Name)]

@@ -1,3 +1,4 @@
+using Metrics.Application.Metrics;
 using Metrics.Application.Common.Models;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
@@ -25,7 +26,7 @@ public interface IMetricReader
     Task<Metric?> GetLatestAsync(Guid runId, string metricName, CancellationToken cancellationToken);
 
     /// <summary>Statistics over every point of the series, or null when it has none.</summary>
-    Task<MetricStatistics?> GetStatisticsAsync(Guid runId, string metricName, CancellationToken cancellationToken);
+    Task<MetricStatsDto?> GetStatisticsAsync(Guid runId, string metricName, CancellationToken cancellationToken);
 
     /// <summary>At most <paramref name="points"/> step buckets over the step range (default: the whole series).</summary>
     Task<DownsampledSeries> GetDownsampledAsync(Guid runId, string metricName, int points, long? minStep, long? maxStep, CancellationToken cancellationToken);

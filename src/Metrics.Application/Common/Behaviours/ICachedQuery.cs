@@ -7,7 +7,7 @@ public interface ICachedQuery
     string CacheKey { get; }
 
     /// <summary>The data the answer depends on; a write to any of it invalidates the entry.</summary>
-    IReadOnlyList<string> CacheTags { get; }
+    IReadOnlyList<string> DependsOn { get; }
 
     /// <summary>False for answers too large to keep: they are read from storage every time.</summary>
     bool IsCacheable => true;

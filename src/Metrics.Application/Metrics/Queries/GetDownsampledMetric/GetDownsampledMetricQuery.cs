@@ -18,7 +18,7 @@ public sealed record GetDownsampledMetricQuery(Guid RunId, string MetricName, in
 
     public string CacheKey => $"downsampled:{RunId:N}:{MetricName}:{Points}|{MinStep}|{MaxStep}";
 
-    public IReadOnlyList<string> CacheTags => [Common.Behaviours.CacheTags.Metric(RunId, MetricName)];
+    public IReadOnlyList<string> DependsOn => [CacheTags.Metric(RunId, MetricName)];
 }
 
 /// <param name="Total">Points with a step in the range.</param>

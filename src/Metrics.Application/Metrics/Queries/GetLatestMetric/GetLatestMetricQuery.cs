@@ -10,5 +10,5 @@ public sealed record GetLatestMetricQuery(Guid RunId, string MetricName) : IQuer
 
     public string CacheKey => $"latest:{RunId:N}:{MetricName}";
 
-    public IReadOnlyList<string> CacheTags => [Common.Behaviours.CacheTags.Metric(RunId, MetricName)];
+    public IReadOnlyList<string> DependsOn => [CacheTags.Metric(RunId, MetricName)];
 }

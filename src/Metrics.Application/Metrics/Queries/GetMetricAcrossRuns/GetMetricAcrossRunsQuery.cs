@@ -27,7 +27,7 @@ public sealed record GetMetricAcrossRunsQuery(
 
     public string CacheKey => $"across-runs:{MetricName}:{string.Join(',', RunIds.Select(r => r.ToString("N")))}:{this.ToCacheKey()}";
 
-    public IReadOnlyList<string> CacheTags => RunIds.Select(r => Common.Behaviours.CacheTags.Metric(r, MetricName)).ToList();
+    public IReadOnlyList<string> DependsOn => RunIds.Select(r => CacheTags.Metric(r, MetricName)).ToList();
 }
 
 /// <param name="Runs">One entry per requested run, in request order (empty when the run has no such metric).</param>

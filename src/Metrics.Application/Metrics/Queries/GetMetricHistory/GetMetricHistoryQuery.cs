@@ -19,7 +19,7 @@ public sealed record GetMetricHistoryQuery(
 
     public string CacheKey => $"history:{RunId:N}:{MetricName}:{this.ToCacheKey()}";
 
-    public IReadOnlyList<string> CacheTags => [Common.Behaviours.CacheTags.Metric(RunId, MetricName)];
+    public IReadOnlyList<string> DependsOn => [CacheTags.Metric(RunId, MetricName)];
 }
 
 public sealed record MetricHistoryResponse(Guid RunId, string MetricName, IReadOnlyList<MetricDto> Metrics, int Count);

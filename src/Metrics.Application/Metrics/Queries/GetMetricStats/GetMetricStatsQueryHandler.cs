@@ -1,3 +1,4 @@
+using Metrics.Application.Metrics;
 using Mediator;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Exceptions;
@@ -8,8 +9,7 @@ internal sealed class GetMetricStatsQueryHandler(IMetricReader reader) : IQueryH
 {
     public async ValueTask<MetricStatsDto> Handle(GetMetricStatsQuery query, CancellationToken cancellationToken)
     {
-        var s = await reader.GetStatisticsAsync(query.RunId, query.MetricName, cancellationToken)
+        return await reader.GetStatisticsAsync(query.RunId, query.MetricName, cancellationToken)
             ?? throw new NotFoundException($"Run {query.RunId} has no metric '{query.MetricName}'.");
-        return new MetricStatsDto(query.MetricName, s.Count, s.Min, s.Max, s.Average, s.StdDev, s.FirstTime, s.LastTime, s.NanCount, s.InfinityCount);
     }
 }

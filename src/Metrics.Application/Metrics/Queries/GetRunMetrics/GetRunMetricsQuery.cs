@@ -34,11 +34,11 @@ public sealed record GetRunMetricsQuery(
         $"run-metrics:{RunId:N}:{MetricName}:{(MetricNames is null ? null : string.Join('\n', MetricNames))}:{this.ToCacheKey()}";
 
     // Filtered to named metrics, the answer only changes when those series do.
-    public IReadOnlyList<string> CacheTags => (MetricNames, MetricName) switch
+    public IReadOnlyList<string> DependsOn => (MetricNames, MetricName) switch
     {
-        ({ Count: > 0 } names, _) => names.Select(n => Common.Behaviours.CacheTags.Metric(RunId, n)).ToList(),
-        (_, { } name) => [Common.Behaviours.CacheTags.Metric(RunId, name)],
-        _ => [Common.Behaviours.CacheTags.RunMetrics(RunId)],
+        ({ Count: > 0 } names, _) => names.Select(n => CacheTags.Metric(RunId, n)).ToList(),
+        (_, { } name) => [CacheTags.Metric(RunId, name)],
+        _ => [CacheTags.RunMetrics(RunId)],
     };
 }
 

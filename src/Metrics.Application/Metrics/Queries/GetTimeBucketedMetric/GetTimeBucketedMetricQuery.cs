@@ -22,7 +22,7 @@ public sealed record GetTimeBucketedMetricQuery(Guid RunId, string MetricName, i
         CultureInfo.InvariantCulture,
         $"time-buckets:{RunId:N}:{MetricName}:{Points}|{(StartTime is { } s ? DomainTime.Normalize(s).Ticks : null)}|{(EndTime is { } e ? DomainTime.Normalize(e).Ticks : null)}");
 
-    public IReadOnlyList<string> CacheTags => [Common.Behaviours.CacheTags.Metric(RunId, MetricName)];
+    public IReadOnlyList<string> DependsOn => [CacheTags.Metric(RunId, MetricName)];
 }
 
 /// <param name="BucketSeconds">The width of every bucket.</param>

@@ -10,7 +10,7 @@ public sealed record GetRunMetricNamesQuery(Guid RunId) : IQuery<RunMetricNamesR
 
     public string CacheKey => $"metric-names:{RunId:N}";
 
-    public IReadOnlyList<string> CacheTags => [Common.Behaviours.CacheTags.RunMetrics(RunId)];
+    public IReadOnlyList<string> DependsOn => [CacheTags.RunMetrics(RunId)];
 }
 
 public sealed record RunMetricNamesResponse(Guid RunId, IReadOnlyList<string> MetricNames);

@@ -22,7 +22,7 @@ public sealed record GetSystemMetricsQuery(
 
     public string CacheKey => $"system:{RunId:N}:{MetricType}:{this.ToCacheKey()}";
 
-    public IReadOnlyList<string> CacheTags => [Common.Behaviours.CacheTags.RunSystemMetrics(RunId)];
+    public IReadOnlyList<string> DependsOn => [CacheTags.RunSystemMetrics(RunId)];
 }
 
 public sealed record SystemMetricsResponse(Guid RunId, IReadOnlyList<SystemMetricDto> Metrics, int Count);
