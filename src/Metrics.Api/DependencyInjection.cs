@@ -1,9 +1,9 @@
 using Metrics.Api.Hosting;
-using Metrics.Api.Wire;
-using Metrics.Api.Problems;
 using Metrics.Api.Live;
 using Metrics.Api.OpenApi;
+using Metrics.Api.Problems;
 using Metrics.Api.Security;
+using Metrics.Api.Wire;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Settings;
 using Microsoft.AspNetCore.Mvc;

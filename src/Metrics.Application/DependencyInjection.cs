@@ -1,11 +1,8 @@
-using FluentValidation;
 using Metrics.Application.Common;
-using Metrics.Application.Common.Behaviours;
-using Metrics.Application.Common.Models;
 using Metrics.Application.Common.Settings;
+using Metrics.Application.Common.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Metrics.Application.Common.Telemetry;
 
 namespace Metrics.Application;
 

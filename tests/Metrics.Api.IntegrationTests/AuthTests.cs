@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Mediator;
-using Metrics.Api.IntegrationTests.Support;
 using Metrics.Api.Security;
 using Metrics.Application.Keys.Commands.CreateApiKey;
 using Metrics.Application.Keys.Commands.RevokeApiKey;

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Metrics.Api.IntegrationTests.Support;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
 namespace Metrics.Api.IntegrationTests;

@@ -1,4 +1,3 @@
-using Metrics.Api.IntegrationTests.Support;
 using Microsoft.Playwright;
 using static Metrics.Api.IntegrationTests.Support.Http;
 using static Microsoft.Playwright.Assertions;

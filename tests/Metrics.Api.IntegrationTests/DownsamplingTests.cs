@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Metrics.Api.IntegrationTests.Support;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
 namespace Metrics.Api.IntegrationTests;

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Metrics.Api.IntegrationTests.Support;
 using Metrics.GeneratedClient;
 
 namespace Metrics.GeneratedClient

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Metrics.Api.IntegrationTests.Support;
 
 namespace Metrics.Api.IntegrationTests;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Metrics.Api.IntegrationTests.Support;
 using Npgsql;
 using static Metrics.Api.IntegrationTests.Support.Http;
 

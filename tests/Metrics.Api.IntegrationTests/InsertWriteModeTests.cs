@@ -1,5 +1,4 @@
 using System.Net;
-using Metrics.Api.IntegrationTests.Support;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
 namespace Metrics.Api.IntegrationTests;

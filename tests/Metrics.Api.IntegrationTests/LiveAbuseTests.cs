@@ -3,7 +3,6 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Mediator;
-using Metrics.Api.IntegrationTests.Support;
 using Metrics.Api.Live;
 using Metrics.Application.Keys.Commands.RevokeApiKey;
 using Microsoft.AspNetCore.Http.Connections;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Metrics.Api.IntegrationTests.Support;
 using StackExchange.Redis;
 using static Metrics.Api.IntegrationTests.Support.Http;
 

@@ -1,4 +1,3 @@
-using Metrics.Api.IntegrationTests.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Console;

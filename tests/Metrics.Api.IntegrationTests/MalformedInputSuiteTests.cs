@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Metrics.Api.IntegrationTests.Support;
 
 namespace Metrics.Api.IntegrationTests;
 
@@ -168,7 +167,12 @@ public sealed class MalformedInputSuiteTests(Xunit.Abstractions.ITestOutputHelpe
     {
         var fields = new Dictionary<string, string>
         {
-            ["run_id"] = $"\"{Run}\"", ["metric_name"] = "\"loss\"", ["step"] = "1", ["value"] = "0.5", ["time"] = "\"2024-05-01T12:00:00Z\"", ["metadata"] = "{\"lr\":0.1}",
+            ["run_id"] = $"\"{Run}\"",
+            ["metric_name"] = "\"loss\"",
+            ["step"] = "1",
+            ["value"] = "0.5",
+            ["time"] = "\"2024-05-01T12:00:00Z\"",
+            ["metadata"] = "{\"lr\":0.1}",
         };
         fields[field] = replacement;
         return "{\"metrics\":[{" + string.Join(',', fields.Select(f => $"\"{f.Key}\":{f.Value}")) + "}]}";
@@ -178,7 +182,11 @@ public sealed class MalformedInputSuiteTests(Xunit.Abstractions.ITestOutputHelpe
     {
         var fields = new Dictionary<string, string>
         {
-            ["run_id"] = $"\"{Run}\"", ["metric_type"] = "\"cpu\"", ["value"] = "1.5", ["time"] = "\"2024-05-01T12:00:00Z\"", ["metadata"] = "{\"gpu\":0}",
+            ["run_id"] = $"\"{Run}\"",
+            ["metric_type"] = "\"cpu\"",
+            ["value"] = "1.5",
+            ["time"] = "\"2024-05-01T12:00:00Z\"",
+            ["metadata"] = "{\"gpu\":0}",
         };
         fields[field] = replacement;
         return "{\"metrics\":[{" + string.Join(',', fields.Select(f => $"\"{f.Key}\":{f.Value}")) + "}]}";

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Metrics.Api.IntegrationTests.Support;
 using Npgsql;
 
 namespace Metrics.Api.IntegrationTests;

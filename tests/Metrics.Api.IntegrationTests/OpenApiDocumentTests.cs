@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Metrics.Api.IntegrationTests.Support;
 
 namespace Metrics.Api.IntegrationTests;
 

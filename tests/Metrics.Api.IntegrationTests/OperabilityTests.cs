@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
-using Metrics.Api.IntegrationTests.Support;
 using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 using static Metrics.Api.IntegrationTests.Support.Http;

@@ -1,5 +1,4 @@
 using System.Net;
-using Metrics.Api.IntegrationTests.Support;
 using Metrics.Domain.Metrics;
 using Metrics.Infrastructure.Persistence.Writes;
 using Microsoft.Extensions.DependencyInjection;

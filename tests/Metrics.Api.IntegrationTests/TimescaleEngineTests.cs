@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using Metrics.Api.IntegrationTests.Support;
 using Metrics.Infrastructure.Persistence;
 using static Metrics.Api.IntegrationTests.Support.Http;
 

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Metrics.Api.IntegrationTests.Support;
 using Metrics.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;

@@ -1,9 +1,9 @@
-using Metrics.Application.Metrics;
 using Mediator;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Exceptions;
 using Metrics.Application.Common.Models;
+using Metrics.Application.Metrics;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
 using Metrics.Application.Metrics.Queries.GetMetricStats;
 using Moq;

@@ -1,13 +1,13 @@
 using Mediator;
 using Metrics.Api.Hosting;
+using Metrics.Api.Security;
 using Metrics.Api.Wire;
 using Metrics.Application.Common.Models;
-using Metrics.Application.Metrics.Queries.GetMetricAcrossRuns;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
+using Metrics.Application.Metrics.Queries.GetMetricAcrossRuns;
 using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authorization;
-using Metrics.Api.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 

@@ -1,7 +1,7 @@
 using Mediator;
+using Metrics.Api.Security;
 using Metrics.Application.Runs;
 using Metrics.Application.Runs.Commands.DescribeRun;
-using Metrics.Api.Security;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;

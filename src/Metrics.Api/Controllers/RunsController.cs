@@ -1,4 +1,7 @@
 using Mediator;
+using Metrics.Api.Export;
+using Metrics.Api.Security;
+using Metrics.Api.Wire;
 using Metrics.Application.Metrics;
 using Metrics.Application.Metrics.Queries.GetDownsampledMetric;
 using Metrics.Application.Metrics.Queries.GetLatestMetric;
@@ -12,11 +15,8 @@ using Metrics.Application.Runs.Queries.GetRun;
 using Metrics.Application.Runs.Queries.GetRunMetricNames;
 using Metrics.Application.Runs.Queries.ListRuns;
 using Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
-using Metrics.Api.Export;
-using Metrics.Api.Wire;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authorization;
-using Metrics.Api.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
+using Metrics.Api.Problems;
 using Metrics.Api.Security;
 using Metrics.Application.Common.Abstractions;
 using Microsoft.AspNetCore.Authentication;
-using Metrics.Api.Problems;
 
 namespace Metrics.Api.Live;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using Metrics.Api.Problems;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.SignalR;
-using Metrics.Api.Problems;
 
 namespace Metrics.Api.Live;
 

@@ -1,5 +1,5 @@
-using Metrics.Api.Wire;
 using System.Collections.Concurrent;
+using Metrics.Api.Wire;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Live;

@@ -1,17 +1,17 @@
-using Metrics.Api.Wire;
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mediator;
+using Metrics.Api.Problems;
 using Metrics.Api.Security;
+using Metrics.Api.Wire;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Exceptions;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Runs.Queries.CheckRunAccess;
-using Metrics.Domain.Metrics;
-using Metrics.Api.Problems;
 using Metrics.Domain.Keys;
+using Metrics.Domain.Metrics;
 
 namespace Metrics.Api.Live;
 

@@ -1,5 +1,5 @@
-using Metrics.Application.Common.Models;
 using System.Text.Json.Nodes;
+using Metrics.Application.Common.Models;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
 using Metrics.Application.Metrics.Queries.GetMetricAcrossRuns;
 using Metrics.Application.Metrics.Queries.GetRunMetrics;
@@ -8,9 +8,8 @@ using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
-using Microsoft.OpenApi;
-
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 
 namespace Metrics.Api.OpenApi;
 

@@ -1,7 +1,7 @@
-using Metrics.Api.Hosting;
 using System.Data.Common;
 using System.Net.Sockets;
 using FluentValidation;
+using Metrics.Api.Hosting;
 using Metrics.Application.Common.Exceptions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -22,7 +22,7 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
             return true;
         }
 
-        ProblemDetails problem = exception switch
+        var problem = exception switch
         {
             ValidationException v => new ValidationProblemDetails(
                 v.Errors.GroupBy(e => e.PropertyName, StringComparer.Ordinal)

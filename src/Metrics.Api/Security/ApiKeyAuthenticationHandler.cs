@@ -2,11 +2,11 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Mediator;
 using Metrics.Api.Live;
+using Metrics.Api.Problems;
 using Metrics.Application.Keys.Queries.AuthenticateApiKey;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Metrics.Api.Problems;
 
 namespace Metrics.Api.Security;
 

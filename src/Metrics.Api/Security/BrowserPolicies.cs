@@ -1,9 +1,9 @@
 using Metrics.Api.Live;
+using Metrics.Api.Problems;
 using Metrics.Application.Common.Settings;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using Metrics.Api.Problems;
 
 namespace Metrics.Api.Security;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
+using Metrics.Api.Problems;
 using Metrics.Application.Common.Abstractions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
-using Metrics.Api.Problems;
 
 namespace Metrics.Api.Security;
 

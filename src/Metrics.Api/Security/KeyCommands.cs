@@ -1,8 +1,8 @@
 using Mediator;
+using Metrics.Application.Common.Exceptions;
 using Metrics.Application.Keys.Commands.CreateApiKey;
 using Metrics.Application.Keys.Commands.RevokeApiKey;
 using Metrics.Application.Keys.Queries.ListApiKeys;
-using Metrics.Application.Common.Exceptions;
 
 namespace Metrics.Api.Security;
 

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
+using Metrics.Api.Problems;
 using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
 using Metrics.Application.Common.Settings;
@@ -11,7 +12,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
-using Metrics.Api.Problems;
 
 namespace Metrics.Api.Security;
 

@@ -1,7 +1,7 @@
+using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Settings;
 using Metrics.Domain.Keys;
 using Microsoft.AspNetCore.Authentication;
-using Metrics.Application.Common.Abstractions;
 
 namespace Metrics.Api.Security;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FluentValidation;
 using Metrics.Domain.Metrics;
 
 namespace Metrics.Application.Common;

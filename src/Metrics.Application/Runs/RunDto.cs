@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Metrics.Application.Common.Models;
 
 namespace Metrics.Application.Runs;
 

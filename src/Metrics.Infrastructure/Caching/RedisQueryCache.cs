@@ -1,11 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Metrics.Application.Common.Abstractions;
+using Metrics.Infrastructure.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-
-using Metrics.Infrastructure.Configuration;
 
 namespace Metrics.Infrastructure.Caching;
 

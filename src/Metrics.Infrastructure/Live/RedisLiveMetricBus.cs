@@ -7,12 +7,11 @@ using System.Threading.Channels;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Live;
 using Metrics.Application.Metrics;
+using Metrics.Infrastructure.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-
-using Metrics.Infrastructure.Configuration;
 
 namespace Metrics.Infrastructure.Live;
 

@@ -183,38 +183,38 @@ internal sealed partial class MetricReader
 
     private sealed class BucketAccumulator
     {
-        private long firstStep = long.MaxValue;
-        private long lastStep = long.MinValue;
-        private DateTime lastTime;
-        private double lastValue;
-        private long count;
-        private long finiteCount;
-        private double? min;
-        private double? max;
-        private double mean;
+        private long _firstStep = long.MaxValue;
+        private long _lastStep = long.MinValue;
+        private DateTime _lastTime;
+        private double _lastValue;
+        private long _count;
+        private long _finiteCount;
+        private double? _min;
+        private double? _max;
+        private double _mean;
 
         public void Add(RollupPart part)
         {
-            firstStep = Math.Min(firstStep, part.FirstStep);
-            if (part.LastStep > lastStep || (part.LastStep == lastStep && part.LastTime > lastTime))
+            _firstStep = Math.Min(_firstStep, part.FirstStep);
+            if (part.LastStep > _lastStep || (part.LastStep == _lastStep && part.LastTime > _lastTime))
             {
-                (lastStep, lastTime, lastValue) = (part.LastStep, part.LastTime, part.LastValue);
+                (_lastStep, _lastTime, _lastValue) = (part.LastStep, part.LastTime, part.LastValue);
             }
 
-            count += part.Count;
+            _count += part.Count;
             if (part.FiniteCount > 0 && part.Mean is { } partMean)
             {
-                finiteCount += part.FiniteCount;
-                // A weighted running mean: never leaves double's range, unlike a running sum.
-                var weight = (double)part.FiniteCount / finiteCount;
-                mean = (mean * (1 - weight)) + (partMean * weight);
-                min = min is { } m ? Math.Min(m, part.Min!.Value) : part.Min;
-                max = max is { } x ? Math.Max(x, part.Max!.Value) : part.Max;
+                _finiteCount += part.FiniteCount;
+                // A weighted running _mean: never leaves double's range, unlike a running sum.
+                var weight = (double)part.FiniteCount / _finiteCount;
+                _mean = (_mean * (1 - weight)) + (partMean * weight);
+                _min = _min is { } m ? Math.Min(m, part.Min!.Value) : part.Min;
+                _max = _max is { } x ? Math.Max(x, part.Max!.Value) : part.Max;
             }
         }
 
         public StepBucket ToBucket() =>
-            new(firstStep, lastStep, count, min, max, finiteCount > 0 ? mean : null, lastValue, count - finiteCount, lastTime);
+            new(_firstStep, _lastStep, _count, _min, _max, _finiteCount > 0 ? _mean : null, _lastValue, _count - _finiteCount, _lastTime);
     }
 
     private sealed record StepBounds(long? Lo, long? Hi);

@@ -1,7 +1,7 @@
-using Metrics.Application.Metrics;
 using System.Text;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Models;
+using Metrics.Application.Metrics;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,4 @@
 using Metrics.Application.Metrics;
-using Metrics.Application.Common.Models;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
 

@@ -1,4 +1,3 @@
-using Metrics.Application.Common.Models;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
 

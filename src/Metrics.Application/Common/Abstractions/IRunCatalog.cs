@@ -1,5 +1,3 @@
-using Metrics.Application.Common.Models;
-
 namespace Metrics.Application.Common.Abstractions;
 
 /// <summary>Runs as people know them: described (name, tags, config, status) and with their activity.</summary>

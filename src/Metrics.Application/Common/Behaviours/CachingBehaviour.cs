@@ -1,5 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Telemetry;
 
 namespace Metrics.Application.Common.Behaviours;

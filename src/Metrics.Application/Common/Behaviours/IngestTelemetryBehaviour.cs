@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using FluentValidation;
-using Mediator;
-using Metrics.Application.Common.Models;
 using Metrics.Application.Common.Telemetry;
 
 namespace Metrics.Application.Common.Behaviours;

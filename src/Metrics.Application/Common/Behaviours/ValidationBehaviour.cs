@@ -1,6 +1,4 @@
-using FluentValidation;
 using FluentValidation.Results;
-using Mediator;
 
 namespace Metrics.Application.Common.Behaviours;
 

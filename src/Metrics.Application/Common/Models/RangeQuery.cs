@@ -1,5 +1,4 @@
 using System.Globalization;
-using FluentValidation;
 using Metrics.Domain.Common;
 
 namespace Metrics.Application.Common.Models;

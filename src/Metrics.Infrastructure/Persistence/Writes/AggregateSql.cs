@@ -1,5 +1,5 @@
-using NpgsqlTypes;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Metrics.Infrastructure.Persistence.Writes;
 

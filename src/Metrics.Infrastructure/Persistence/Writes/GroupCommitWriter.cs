@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Metrics.Application.Common.Telemetry;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Models;
+using Metrics.Application.Common.Telemetry;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
 using Microsoft.Extensions.Hosting;

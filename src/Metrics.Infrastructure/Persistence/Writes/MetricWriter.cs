@@ -1,10 +1,10 @@
-using Microsoft.Extensions.Options;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Exceptions;
 using Metrics.Application.Common.Models;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,5 +1,3 @@
-using Mediator;
-
 namespace Metrics.Application.Keys.Commands.CreateApiKey;
 
 /// <param name="Project">Optional: the key may then only touch runs of this project.</param>

@@ -1,5 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
 using Metrics.Domain.Keys;
 
 namespace Metrics.Application.Keys.Commands.CreateApiKey;

@@ -1,4 +1,3 @@
-using FluentValidation;
 using Metrics.Domain.Keys;
 
 namespace Metrics.Application.Keys.Commands.CreateApiKey;

@@ -1,5 +1,3 @@
-using Mediator;
-
 namespace Metrics.Application.Keys.Commands.RevokeApiKey;
 
 /// <summary>Revokes a key for good; revoking it again changes nothing.</summary>

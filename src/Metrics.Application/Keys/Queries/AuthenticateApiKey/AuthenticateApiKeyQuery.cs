@@ -1,5 +1,3 @@
-using Mediator;
-
 namespace Metrics.Application.Keys.Queries.AuthenticateApiKey;
 
 /// <summary>The key presented by a client: who it is and what it may do, or null when unknown or revoked.</summary>

@@ -1,6 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
-
 namespace Metrics.Application.Keys.Queries.AuthenticateApiKey;
 
 internal sealed class AuthenticateApiKeyQueryHandler(IApiKeyStore store) : IQueryHandler<AuthenticateApiKeyQuery, ApiKeyDto?>

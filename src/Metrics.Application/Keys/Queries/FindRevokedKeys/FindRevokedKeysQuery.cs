@@ -1,5 +1,3 @@
-using Mediator;
-
 namespace Metrics.Application.Keys.Queries.FindRevokedKeys;
 
 /// <summary>Of these key ids, those that no longer authenticate (revoked, or unknown).</summary>

@@ -1,6 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
-
 namespace Metrics.Application.Keys.Queries.FindRevokedKeys;
 
 internal sealed class FindRevokedKeysQueryHandler(IApiKeyStore store) : IQueryHandler<FindRevokedKeysQuery, IReadOnlyList<Guid>>

@@ -1,5 +1,3 @@
-using Mediator;
-
 namespace Metrics.Application.Keys.Queries.ListApiKeys;
 
 public sealed record ListApiKeysQuery : IQuery<ApiKeysResponse>;

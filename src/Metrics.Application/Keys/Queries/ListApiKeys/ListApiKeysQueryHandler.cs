@@ -1,6 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
-
 namespace Metrics.Application.Keys.Queries.ListApiKeys;
 
 internal sealed class ListApiKeysQueryHandler(IApiKeyStore store) : IQueryHandler<ListApiKeysQuery, ApiKeysResponse>

@@ -1,8 +1,5 @@
-using Metrics.Application.Common.Behaviours;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Mediator;
-using Metrics.Application.Common.Models;
 
 namespace Metrics.Application.Metrics.Commands.WriteMetricBatch;
 

@@ -1,8 +1,4 @@
-using Mediator;
 using Metrics.Application.Common;
-using Metrics.Application.Common.Abstractions;
-using Metrics.Application.Common.Behaviours;
-using Metrics.Application.Common.Models;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Domain.Metrics;
 

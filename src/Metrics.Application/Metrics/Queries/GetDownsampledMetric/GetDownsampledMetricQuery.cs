@@ -1,6 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Behaviours;
-
 namespace Metrics.Application.Metrics.Queries.GetDownsampledMetric;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
-
 namespace Metrics.Application.Metrics.Queries.GetDownsampledMetric;
 
 internal sealed class GetDownsampledMetricQueryHandler(IMetricReader reader) : IQueryHandler<GetDownsampledMetricQuery, DownsampledMetricResponse>

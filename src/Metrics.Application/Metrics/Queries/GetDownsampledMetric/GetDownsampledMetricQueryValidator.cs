@@ -1,4 +1,3 @@
-using FluentValidation;
 using Metrics.Application.Common;
 
 namespace Metrics.Application.Metrics.Queries.GetDownsampledMetric;

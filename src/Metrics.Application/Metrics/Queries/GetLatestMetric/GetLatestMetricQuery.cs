@@ -1,6 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Behaviours;
-
 namespace Metrics.Application.Metrics.Queries.GetLatestMetric;
 
 /// <summary>The point with the highest step; step-less points and ties go by time.</summary>

@@ -1,7 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Behaviours;
-using Metrics.Application.Common.Models;
-
 namespace Metrics.Application.Metrics.Queries.GetMetricHistory;
 
 /// <summary>One metric's points in a run.</summary>

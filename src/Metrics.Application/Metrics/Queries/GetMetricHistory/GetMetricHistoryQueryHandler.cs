@@ -1,7 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
-using Metrics.Application.Common.Models;
-
 namespace Metrics.Application.Metrics.Queries.GetMetricHistory;
 
 internal sealed class GetMetricHistoryQueryHandler(IMetricReader reader) : IQueryHandler<GetMetricHistoryQuery, MetricHistoryResponse>

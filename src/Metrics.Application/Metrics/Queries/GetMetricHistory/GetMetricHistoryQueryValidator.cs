@@ -1,5 +1,3 @@
-using FluentValidation;
-using Metrics.Application.Common.Models;
 using Metrics.Application.Common;
 
 namespace Metrics.Application.Metrics.Queries.GetMetricHistory;

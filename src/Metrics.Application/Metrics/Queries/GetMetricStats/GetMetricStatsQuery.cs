@@ -1,6 +1,4 @@
 using Metrics.Application.Metrics;
-using Mediator;
-using Metrics.Application.Common.Behaviours;
 
 namespace Metrics.Application.Metrics.Queries.GetMetricStats;
 

@@ -1,7 +1,5 @@
-using Metrics.Application.Metrics;
-using Mediator;
-using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Exceptions;
+using Metrics.Application.Metrics;
 
 namespace Metrics.Application.Metrics.Queries.GetMetricStats;
 

@@ -1,7 +1,4 @@
 using System.Text.Json.Serialization;
-using Mediator;
-using Metrics.Application.Common.Behaviours;
-using Metrics.Application.Common.Models;
 
 namespace Metrics.Application.Metrics.Queries.GetRunMetrics;
 

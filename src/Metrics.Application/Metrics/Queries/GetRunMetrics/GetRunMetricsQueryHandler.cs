@@ -1,8 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
-using Metrics.Application.Common.Behaviours;
-using Metrics.Application.Common.Models;
-
 namespace Metrics.Application.Metrics.Queries.GetRunMetrics;
 
 internal sealed class GetRunMetricsQueryHandler(IMetricReader reader) : IQueryHandler<GetRunMetricsQuery, RunMetricsResponse>

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Mediator;
-using Metrics.Application.Common.Behaviours;
 using Metrics.Domain.Common;
 
 namespace Metrics.Application.Metrics.Queries.GetTimeBucketedMetric;

@@ -1,6 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
-using Metrics.Application.Common.Models;
 using Metrics.Domain.Common;
 using Metrics.Domain.Metrics;
 

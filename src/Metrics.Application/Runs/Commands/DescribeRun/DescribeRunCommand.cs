@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Mediator;
-using Metrics.Application.Common.Behaviours;
 
 namespace Metrics.Application.Runs.Commands.DescribeRun;
 

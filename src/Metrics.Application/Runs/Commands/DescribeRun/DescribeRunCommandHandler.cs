@@ -1,7 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
-using Metrics.Application.Common.Models;
-
 namespace Metrics.Application.Runs.Commands.DescribeRun;
 
 internal sealed class DescribeRunCommandHandler(IRunCatalog runs, ICaller caller) : ICommandHandler<DescribeRunCommand, RunDto>

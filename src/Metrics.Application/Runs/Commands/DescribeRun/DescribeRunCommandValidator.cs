@@ -1,6 +1,4 @@
-using FluentValidation;
 using Metrics.Application.Common;
-using Metrics.Application.Common.Models;
 using Metrics.Domain.Runs;
 using Microsoft.Extensions.Options;
 

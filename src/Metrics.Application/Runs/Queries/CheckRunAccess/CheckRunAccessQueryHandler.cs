@@ -1,5 +1,3 @@
-using Mediator;
-
 namespace Metrics.Application.Runs.Queries.CheckRunAccess;
 
 /// <summary>The check itself is the pipeline's (ProjectScopeBehaviour); reaching here means allowed.</summary>

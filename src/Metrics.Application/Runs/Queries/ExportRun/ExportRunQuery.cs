@@ -1,6 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Behaviours;
-using Metrics.Application.Common.Models;
 using Metrics.Domain.Metrics;
 
 namespace Metrics.Application.Runs.Queries.ExportRun;

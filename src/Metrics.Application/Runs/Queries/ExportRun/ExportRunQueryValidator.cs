@@ -1,4 +1,3 @@
-using FluentValidation;
 using Metrics.Application.Common;
 using Metrics.Domain.Metrics;
 

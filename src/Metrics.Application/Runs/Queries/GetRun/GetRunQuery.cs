@@ -1,6 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Behaviours;
-
 namespace Metrics.Application.Runs.Queries.GetRun;
 
 /// <summary>One run's description and activity; 404 for a run that was neither described nor written to.</summary>

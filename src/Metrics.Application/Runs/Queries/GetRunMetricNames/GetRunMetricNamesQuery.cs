@@ -1,6 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Behaviours;
-
 namespace Metrics.Application.Runs.Queries.GetRunMetricNames;
 
 /// <summary>The names of a run's metrics, in name order (empty for an unknown run).</summary>

@@ -1,6 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
-
 namespace Metrics.Application.Runs.Queries.GetRunMetricNames;
 
 internal sealed class GetRunMetricNamesQueryHandler(IMetricReader reader) : IQueryHandler<GetRunMetricNamesQuery, RunMetricNamesResponse>

@@ -1,5 +1,3 @@
-using Mediator;
-
 namespace Metrics.Application.Runs.Queries.ListRuns;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
-using Metrics.Application.Common.Models;
-
 namespace Metrics.Application.Runs.Queries.ListRuns;
 
 internal sealed class ListRunsQueryHandler(IRunCatalog runs, ICaller caller) : IQueryHandler<ListRunsQuery, RunListResponse>

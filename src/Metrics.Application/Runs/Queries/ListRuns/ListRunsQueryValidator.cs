@@ -1,5 +1,3 @@
-using FluentValidation;
-using Metrics.Application.Common.Models;
 using Metrics.Domain.Runs;
 
 namespace Metrics.Application.Runs.Queries.ListRuns;

@@ -1,7 +1,4 @@
-using Metrics.Application.Common.Behaviours;
 using System.Text.Json;
-using Mediator;
-using Metrics.Application.Common.Models;
 
 namespace Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 

@@ -1,7 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Behaviours;
-using Metrics.Application.Common.Models;
-
 namespace Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
 
 /// <summary>A run's host measurements, optionally of one type, newest first unless asked otherwise.</summary>

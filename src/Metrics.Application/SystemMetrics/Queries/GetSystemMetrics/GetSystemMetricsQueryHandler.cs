@@ -1,7 +1,3 @@
-using Mediator;
-using Metrics.Application.Common.Abstractions;
-using Metrics.Application.Common.Models;
-
 namespace Metrics.Application.SystemMetrics.Queries.GetSystemMetrics;
 
 internal sealed class GetSystemMetricsQueryHandler(IMetricReader reader) : IQueryHandler<GetSystemMetricsQuery, SystemMetricsResponse>

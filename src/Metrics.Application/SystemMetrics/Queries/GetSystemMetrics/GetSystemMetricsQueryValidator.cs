@@ -1,5 +1,3 @@
-using FluentValidation;
-using Metrics.Application.Common.Models;
 using Metrics.Application.SystemMetrics.Commands.WriteSystemMetricBatch;
 using Metrics.Domain.SystemMetrics;
 
