@@ -72,9 +72,15 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : DashboardPag
         // Stop the live connection, write while it is down, and start it again.
         await Page.Locator("#live-toggle").ClickAsync();
         await Expect(Page.Locator("#conn-state")).ToHaveTextAsync("paused");
-        await Client.PostBatchAsync(Enumerable.Range(41, 5).Select(i => Point(run, "loss", i, i, At(i))).ToArray());
-        await Client.PostBatchAsync(Point(run, "lr", 1, 0.001, At(41)));
-        await Task.Delay(1000);
+        // Another live client of the run: once it has both batches, a connected page would have had them too.
+        await using (var witness = await RawSocketProbe.ConnectAsync(Client, run.ToString()))
+        {
+            await Client.PostBatchAsync(Enumerable.Range(41, 5).Select(i => Point(run, "loss", i, i, At(i))).ToArray());
+            await Client.PostBatchAsync(Point(run, "lr", 1, 0.001, At(41)));
+            (await witness.NextAsync()).GetProperty("type").GetString().Should().Be("metric");
+            (await witness.NextAsync()).GetProperty("type").GetString().Should().Be("metric");
+        }
+
         (await Chart("loss").GetAttributeAsync("data-points")).Should().Be("41", "nothing arrives while the connection is stopped");
         await ScreenshotAsync("dashboard-paused");
 

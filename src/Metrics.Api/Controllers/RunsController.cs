@@ -150,7 +150,7 @@ public sealed class RunsController(ISender sender) : ControllerBase
     /// </summary>
     [HttpGet("export", Name = "ExportRun")]
     [EnableRateLimiting(RateLimitOptions.ExpensiveReads)]
-    [ProducesResponseType(typeof(FileStreamResult), StatusCodes.Status200OK, "text/csv", "application/vnd.apache.parquet")]
+    [ProducesResponseType(typeof(Stream), StatusCodes.Status200OK, "text/csv", "application/vnd.apache.parquet")]
     public async Task<IResult> Export(
         [FromRoute(Name = "run_id")] Guid runId,
         [FromQuery(Name = "format")] string format = "csv",

@@ -13,6 +13,14 @@ public static class OpenApiSetup
         System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
 
     private const string SortOrder = "SortOrder";
+
+    private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Metrics"] = "Write batches of training and system metrics; read one metric across runs.",
+        ["Runs"] = "Runs: their descriptions and list, and the reads of one run's metrics (history, latest, stats, downsampled, time buckets, export).",
+        ["RunDescription"] = "Name, tags, config and status of a run.",
+        ["Admin"] = "API keys, for holders of an admin key.",
+    };
     private const string BearerScheme = "bearer";
     private const string HeaderScheme = "apiKey";
 
@@ -28,10 +36,20 @@ public static class OpenApiSetup
                     Description = "Ingest, query and downsample training metrics. Metric values are numbers, or the strings "
                         + "\"NaN\", \"Infinity\" and \"-Infinity\". Every error is an RFC 9457 problem (application/problem+json). "
                         + "Live updates: SignalR hub /hubs/metrics and WebSocket /ws/metrics/{run_id} (see the README).",
+                    License = new OpenApiLicense { Name = "Proprietary", Identifier = "LicenseRef-MetricService-Proprietary" },
                 };
+                // Relative: the document is right wherever it is served from (and has no trailing slash).
+                document.Servers = [new OpenApiServer { Url = "/", Description = "This service" }];
+                foreach (var tag in document.Tags ?? new HashSet<OpenApiTag>())
+                {
+                    tag.Description ??= TagDescriptions.GetValueOrDefault(tag.Name ?? string.Empty);
+                }
+
                 // One shared type for every 'order' parameter, so generated clients get one enum.
                 document.Components ??= new OpenApiComponents();
                 document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+                // The export's file body is inlined as binary; the generator still lists Stream's schema.
+                document.Components.Schemas.Remove("Stream");
                 document.Components.Schemas[SortOrder] = new OpenApiSchema
                 {
                     Type = JsonSchemaType.String,
@@ -58,6 +76,8 @@ public static class OpenApiSetup
             options.AddSchemaTransformer(WireSchemas.TransformAsync);
             options.AddOperationTransformer((operation, context, _) =>
             {
+                // Generated clients and Scalar name an operation by its summary.
+                operation.Summary ??= Sentence(operation.OperationId);
                 // The scope an operation needs (its policy), as the role of either scheme, plus its 401 and 403.
                 if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().LastOrDefault()?.Policy is { } scope)
                 {
@@ -122,6 +142,12 @@ public static class OpenApiSetup
         app.MapScalarApiReference("/scalar", options => options.WithTitle("MetricService API"));
         return app;
     }
+
+    /// <summary>"GetMetricHistory" → "Get metric history".</summary>
+    private static string? Sentence(string? operationId) =>
+        operationId is null ? null : System.Text.RegularExpressions.Regex.Replace(operationId, "(?<=[a-z])(?=[A-Z])", " ") is var words
+            ? words[..1] + words[1..].ToLowerInvariant().Replace("api key", "API key", StringComparison.Ordinal)
+            : null;
 
     private static void KeepOnly(IDictionary<string, OpenApiMediaType>? content, string mediaType)
     {

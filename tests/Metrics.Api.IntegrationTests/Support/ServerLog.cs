@@ -4,7 +4,8 @@ namespace Metrics.Api.IntegrationTests.Support;
 
 /// <summary>
 /// Quiet when green: the in-memory hosts log to <c>$TEST_RESULTS_DIR/server.log</c> instead of the
-/// console, and <c>./build/test</c> shows that file's end only when a test fails.
+/// console, between each test's start and end marks (<see cref="ServerLogMarkersAttribute"/>);
+/// <c>./build/test</c> shows a test's lines only when it fails.
 /// </summary>
 internal sealed class ServerLog : ILoggerProvider
 {
@@ -22,6 +23,20 @@ internal sealed class ServerLog : ILoggerProvider
     }
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName);
+
+    /// <summary>A line <c>=== start|end Namespace.Class.Method</c>, as build/test-logs looks for it.</summary>
+    public static void Mark(string what, System.Reflection.MethodInfo test)
+    {
+        if (Writer is null)
+        {
+            return;
+        }
+
+        lock (Gate)
+        {
+            Writer.WriteLine($"=== {what} {test.DeclaringType?.FullName}.{test.Name}");
+        }
+    }
 
     public void Dispose()
     {
