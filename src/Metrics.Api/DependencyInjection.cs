@@ -23,20 +23,23 @@ public static class DependencyInjection
         services.AddBrowserPolicies(configuration);
         services.AddTelemetry(configuration);
 
-        // Structured JSON lines in production, readable ones in development; the trace id in every line's scope.
+        // JSON lines for log collectors, readable ones on a terminal; the trace id in every line's scope.
+        var logs = configuration.ReadSettings<LoggingOptions>();
+        services.AddSettings<LoggingOptions>(configuration);
         services.AddLogging(logging =>
         {
             logging.ClearProviders();
             logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
-            if (environment.IsDevelopment())
-            {
-                logging.AddSimpleConsole(o => { o.IncludeScopes = true; o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-            }
-            else
+            if (logs.Json)
             {
                 logging.AddJsonConsole(o => { o.IncludeScopes = true; o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; });
             }
+            else
+            {
+                logging.AddSimpleConsole(o => { o.IncludeScopes = true; o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+            }
         });
+        services.AddHostedService<FirstKeyHint>();
         services.AddControllers(options => options.ModelBinderProviders.Insert(0, new UtcDateTimeOffsetModelBinderProvider()))
             .AddJsonOptions(options => WireJson.Configure(options.JsonSerializerOptions));
 

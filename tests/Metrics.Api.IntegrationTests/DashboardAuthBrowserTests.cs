@@ -23,6 +23,7 @@ public sealed class DashboardAuthBrowserTests(KeyedBrowserFixture browser) : ICl
         await page.GotoAsync(browser.Client.BaseAddress!.ToString());
         await Expect(page.Locator("#key-form")).ToBeVisibleAsync();
         await Expect(page.Locator("#key-reason")).ToContainTextAsync("API key is required");
+        await Expect(page.Locator("#key-help")).ToContainTextAsync("./build/run keys create --scopes metrics:read");
         await Expect(page.Locator("#conn-state")).Not.ToHaveTextAsync("connected");
         await page.Locator("#key-input").FillAsync(reader);
         await page.Locator("#key-form button").ClickAsync();
