@@ -5,6 +5,7 @@ using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Mediator;
 using Metrics.Api.Security;
+using Metrics.Application.Keys;
 using Metrics.Application.Keys.Commands.CreateApiKey;
 using Metrics.Application.Keys.Commands.RevokeApiKey;
 using Microsoft.AspNetCore.Hosting;
@@ -154,7 +155,7 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
 
         var listed = await admin.GetAsync("/api/v1/admin/keys");
         var body = await listed.Content.ReadAsStringAsync();
-        body.Should().Contain("ci job").And.NotContain(key, "a secret is shown only when made").And.NotContain(Metrics.Application.Keys.ApiKeySecrets.Hash(key));
+        body.Should().Contain("ci job").And.NotContain(key, "a secret is shown only when made").And.NotContain(ApiKeySecrets.Hash(key));
 
         (await admin.DeleteAsync($"/api/v1/admin/keys/{created["id"]}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
         await (await fixture.ClientWith(key).PostAsync("/api/v1/metrics/batch", Batch(Point(run, "loss", 2, 0.5))))

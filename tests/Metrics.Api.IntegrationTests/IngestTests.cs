@@ -1,4 +1,5 @@
 using System.Net;
+using Metrics.Infrastructure.Persistence.Writes;
 using Microsoft.Extensions.DependencyInjection;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
@@ -190,7 +191,7 @@ public abstract class IngestTests(IStorageFixture fixture)
     public async Task Inside_one_group_commit_the_first_request_wins_and_only_its_points_are_new()
     {
         var run = Guid.NewGuid();
-        var writer = fixture.Factory.Services.GetRequiredService<Metrics.Infrastructure.Persistence.Writes.MetricWriter>();
+        var writer = fixture.Factory.Services.GetRequiredService<MetricWriter>();
         var requests = Enumerable.Range(1, 4)
             .Select(k => Enumerable.Range(0, 50).Select(i => Domain.Metrics.Metric.Create(run, "loss", i, k, DateTimeOffset.Parse("2024-05-01T12:00:00Z"), null)).ToList())
             .ToList();

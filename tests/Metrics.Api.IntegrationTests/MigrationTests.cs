@@ -1,3 +1,4 @@
+using Metrics.Infrastructure.Persistence;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -30,7 +31,7 @@ public sealed class MigrationTests
             await using var connection = new NpgsqlConnection(url);
             await connection.OpenAsync();
             await using var history = new NpgsqlCommand("""SELECT count(*) FROM "__EFMigrationsHistory" """, connection);
-            var migrations = typeof(Metrics.Infrastructure.Persistence.MetricsDbContext).Assembly.GetTypes()
+            var migrations = typeof(MetricsDbContext).Assembly.GetTypes()
                 .Count(t => t.IsSubclassOf(typeof(Microsoft.EntityFrameworkCore.Migrations.Migration)));
             migrations.Should().BeGreaterThan(0);
             ((long)(await history.ExecuteScalarAsync())!).Should().Be(migrations, "each migration was applied once");
