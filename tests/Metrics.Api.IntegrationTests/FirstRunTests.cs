@@ -16,7 +16,7 @@ public sealed class FirstRunTests
     [Fact]
     public async Task On_a_terminal_the_logs_are_readable_lines_and_say_how_to_make_the_first_key()
     {
-        await using var database = await EmptyDatabase.CreateAsync();
+        await using var database = await ScratchDatabase.CreateAsync("first_run");
 
         // script(1) gives the service a pseudo-terminal, as a shell running ./build/run does.
         var lines = await FirstLinesAsync(database.Url, terminal: true, until: l => l.Contains("No API key exists yet", StringComparison.Ordinal));
@@ -30,7 +30,7 @@ public sealed class FirstRunTests
     [Fact]
     public async Task Without_a_terminal_the_logs_are_json_lines()
     {
-        await using var database = await EmptyDatabase.CreateAsync();
+        await using var database = await ScratchDatabase.CreateAsync("first_run");
 
         var lines = await FirstLinesAsync(database.Url, terminal: false, until: l => l.Contains("No API key exists yet", StringComparison.Ordinal));
 
@@ -40,7 +40,7 @@ public sealed class FirstRunTests
     [Fact]
     public async Task Once_a_key_exists_the_hint_is_not_given()
     {
-        await using var database = await EmptyDatabase.CreateAsync();
+        await using var database = await ScratchDatabase.CreateAsync("first_run");
         await using (var first = new ApiFactory(databaseUrl: database.Url, settings: new Dictionary<string, string> { ["AUTH_MODE"] = "keys" }))
         {
             first.CreateClient();
@@ -70,7 +70,7 @@ public sealed class FirstRunTests
     /// <summary>The service's output from its start until a line matches (or 60 s pass); then it is stopped.</summary>
     private static async Task<List<string>> FirstLinesAsync(string databaseUrl, bool terminal, Func<string, bool> until)
     {
-        var directory = Path.Combine(RepositoryRoot(), "src", "Metrics.Api", "bin", Configuration(), "net10.0");
+        var directory = ServiceProcess.Directory;
         var start = terminal
             ? new ProcessStartInfo("script", ["-qfec", "exec dotnet Metrics.Api.dll", "/dev/null"])
             : new ProcessStartInfo("dotnet", ["Metrics.Api.dll"]);
@@ -79,7 +79,7 @@ public sealed class FirstRunTests
         start.RedirectStandardError = true;
         start.Environment["TIMESCALE_URL"] = databaseUrl;
         start.Environment["REDIS_URL"] = TestEnvironment.RedisUrl;
-        start.Environment["PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["PORT"] = ServiceProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["AUTH_MODE"] = "keys";
         using var process = Process.Start(start)!;
         var lines = new List<string>();
@@ -104,57 +104,6 @@ public sealed class FirstRunTests
                 process.Kill(entireProcessTree: true);
                 await process.WaitForExitAsync();
             }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string Configuration() => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MetricService.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MetricService.sln not found above the test assembly.");
-    }
-
-    /// <summary>A database of its own, dropped afterwards.</summary>
-    private sealed class EmptyDatabase : IAsyncDisposable
-    {
-        private readonly string _name = $"metrics_first_{Guid.NewGuid():N}";
-
-        public string Url => new NpgsqlConnectionStringBuilder(TestEnvironment.DatabaseConnectionString) { Database = _name }.ConnectionString;
-
-        public static async Task<EmptyDatabase> CreateAsync()
-        {
-            var database = new EmptyDatabase();
-            await ExecuteAsync($"CREATE DATABASE {database._name}");
-            return database;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)");
-        }
-
-        private static async Task ExecuteAsync(string sql)
-        {
-            await using var connection = new NpgsqlConnection(TestEnvironment.DatabaseConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
         }
     }
 }

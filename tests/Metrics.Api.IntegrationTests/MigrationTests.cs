@@ -11,38 +11,24 @@ public sealed class MigrationTests
     [Fact]
     public async Task Two_instances_starting_together_on_an_empty_database_both_come_up_with_one_schema()
     {
-        var database = $"metrics_migrate_{Guid.NewGuid():N}";
-        await ExecuteAsync($"CREATE DATABASE {database}");
-        try
+        await using var database = await ScratchDatabase.CreateAsync("migrate");
+        await using (var first = new ApiFactory(databaseUrl: database.Url))
+        await using (var second = new ApiFactory(databaseUrl: database.Url))
         {
-            var url = new NpgsqlConnectionStringBuilder(TestEnvironment.DatabaseConnectionString) { Database = database }.ConnectionString;
-            await using (var first = new ApiFactory(databaseUrl: url))
-            await using (var second = new ApiFactory(databaseUrl: url))
+            // CreateClient starts each host, which migrates before it serves.
+            var clients = await Task.WhenAll(Task.Run(first.CreateClient), Task.Run(second.CreateClient));
+
+            foreach (var client in clients)
             {
-                // CreateClient starts each host, which migrates before it serves.
-                var clients = await Task.WhenAll(Task.Run(first.CreateClient), Task.Run(second.CreateClient));
-
-                foreach (var client in clients)
-                {
-                    (await client.GetAsync("/health")).IsSuccessStatusCode.Should().BeTrue();
-                }
+                (await client.GetAsync("/health")).IsSuccessStatusCode.Should().BeTrue();
             }
+        }
 
-            await using var connection = new NpgsqlConnection(url);
-            await connection.OpenAsync();
-            await using var history = new NpgsqlCommand("""SELECT count(*) FROM "__EFMigrationsHistory" """, connection);
-            var migrations = typeof(MetricsDbContext).Assembly.GetTypes()
-                .Count(t => t.IsSubclassOf(typeof(Microsoft.EntityFrameworkCore.Migrations.Migration)));
-            migrations.Should().BeGreaterThan(0);
-            ((long)(await history.ExecuteScalarAsync())!).Should().Be(migrations, "each migration was applied once");
-            await using var tables = new NpgsqlCommand("SELECT count(*) FROM pg_tables WHERE tablename IN ('series', 'points', 'system_metrics')", connection);
-            ((long)(await tables.ExecuteScalarAsync())!).Should().Be(3);
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-        }
+        var migrations = typeof(MetricsDbContext).Assembly.GetTypes()
+            .Count(t => t.IsSubclassOf(typeof(Microsoft.EntityFrameworkCore.Migrations.Migration)));
+        migrations.Should().BeGreaterThan(0);
+        (await database.ScalarAsync("""SELECT count(*) FROM "__EFMigrationsHistory" """)).Should().Be(migrations, "each migration was applied once");
+        (await database.ScalarAsync("SELECT count(*) FROM pg_tables WHERE tablename IN ('series', 'points', 'system_metrics')")).Should().Be(3);
     }
 
     [Theory]
@@ -57,13 +43,5 @@ public sealed class MigrationTests
         var start = () => factory.CreateClient();
 
         start.Should().Throw<OptionsValidationException>().WithMessage($"*{key} must be a whole number*");
-    }
-
-    private static async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(TestEnvironment.DatabaseConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -45,8 +45,8 @@ public sealed class OperabilityTests
     [Fact]
     public async Task Sigterm_during_writes_commits_every_acknowledged_batch_closes_live_connections_and_exits_0()
     {
-        var port = FreePort();
-        var api = Path.Combine(RepositoryRoot(), "src", "Metrics.Api", "bin", Configuration(), "net10.0");
+        var port = ServiceProcess.FreePort();
+        var api = ServiceProcess.Directory;
         using var process = Process.Start(new ProcessStartInfo("dotnet", ["Metrics.Api.dll"])
         {
             WorkingDirectory = api,
@@ -196,25 +196,6 @@ public sealed class OperabilityTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
-    private static string Configuration() => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MetricService.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MetricService.sln not found above the test assembly.");
-    }
 }

@@ -20,7 +20,7 @@ public sealed class UpgradeTests
     [Fact]
     public async Task A_database_of_the_version_before_series_ids_answers_every_read_the_same_after_the_upgrade()
     {
-        await using var database = await V1Database.RestoreAsync();
+        await using var database = await RestoreV1Async();
         await using var api = new ApiFactory(databaseUrl: database.Url);
 
         await ExpectSameReadsAsync(api.CreateClient());
@@ -40,7 +40,7 @@ public sealed class UpgradeTests
     [Fact]
     public async Task An_upgrade_interrupted_after_a_chunk_resumes_and_moves_each_point_once()
     {
-        await using var database = await V1Database.RestoreAsync();
+        await using var database = await RestoreV1Async();
         await using (var context = new MetricsDbContext(new DbContextOptionsBuilder<MetricsDbContext>().UseNpgsql(database.Url).Options))
         {
             await context.Database.MigrateAsync();
@@ -110,49 +110,19 @@ public sealed class UpgradeTests
     }
 
     /// <summary>A new database holding the fixture's dump (pg_dump --inserts of the old version's database).</summary>
-    private sealed class V1Database : IAsyncDisposable
+    private static async Task<ScratchDatabase> RestoreV1Async()
     {
-        private readonly string _name = $"metrics_upgrade_{Guid.NewGuid():N}";
+        var database = await ScratchDatabase.CreateAsync("upgrade");
+        await using var file = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Fixtures", "upgrade-v1", "v1.sql.gz"));
+        await using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        // Without psql's meta-commands (\restrict …), which only psql understands.
+        var dump = string.Join('\n', (await new StreamReader(gzip).ReadToEndAsync()).Split('\n').Where(line => !line.StartsWith('\\')));
 
-        public string Url => new NpgsqlConnectionStringBuilder(TestEnvironment.DatabaseConnectionString) { Database = _name }.ConnectionString;
-
-        public static async Task<V1Database> RestoreAsync()
-        {
-            var database = new V1Database();
-            await AdminAsync($"CREATE DATABASE {database._name}");
-            await using var file = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Fixtures", "upgrade-v1", "v1.sql.gz"));
-            await using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            // Without psql's meta-commands (\restrict …), which only psql understands.
-            var dump = string.Join('\n', (await new StreamReader(gzip).ReadToEndAsync()).Split('\n').Where(line => !line.StartsWith('\\')));
-
-            // On a connection of its own: the dump empties search_path for its session.
-            await using var connection = new NpgsqlConnection(database.Url);
-            await connection.OpenAsync();
-            await using var restore = new NpgsqlCommand(dump, connection);
-            await restore.ExecuteNonQueryAsync();
-            return database;
-        }
-
-        public async Task<long> ScalarAsync(string sql)
-        {
-            await using var connection = new NpgsqlConnection(Url);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(sql, connection);
-            return Convert.ToInt64(await command.ExecuteScalarAsync());
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            NpgsqlConnection.ClearAllPools();
-            await AdminAsync($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)");
-        }
-
-        private static async Task AdminAsync(string sql)
-        {
-            await using var connection = new NpgsqlConnection(TestEnvironment.DatabaseConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
-        }
+        // On a connection of its own: the dump empties search_path for its session.
+        await using var connection = new NpgsqlConnection(database.Url);
+        await connection.OpenAsync();
+        await using var restore = new NpgsqlCommand(dump, connection);
+        await restore.ExecuteNonQueryAsync();
+        return database;
     }
 }
