@@ -5,7 +5,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Metrics.Bench;
-using Npgsql;
 using StackExchange.Redis;
 
 // The benchmark: ingest at several concurrencies (with the CPU each process spent per metric), a

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Playwright;
 using static Metrics.Api.IntegrationTests.Support.Http;
 using static Microsoft.Playwright.Assertions;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Parquet;
-using Parquet.Schema;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
 namespace Metrics.Api.IntegrationTests;

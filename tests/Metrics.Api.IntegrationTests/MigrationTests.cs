@@ -1,6 +1,5 @@
 using Metrics.Infrastructure.Persistence;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Metrics.Api.IntegrationTests;
 

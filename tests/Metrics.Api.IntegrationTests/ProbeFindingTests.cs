@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using Npgsql;
 using static Metrics.Api.IntegrationTests.Support.Http;
 

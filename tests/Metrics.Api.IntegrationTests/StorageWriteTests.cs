@@ -2,7 +2,6 @@ using System.Net;
 using Metrics.Domain.Metrics;
 using Metrics.Infrastructure.Persistence.Writes;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using static Metrics.Api.IntegrationTests.Support.Http;
 
 namespace Metrics.Api.IntegrationTests;

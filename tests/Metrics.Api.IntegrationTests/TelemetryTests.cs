@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 using static Metrics.Api.IntegrationTests.Support.Http;
 

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using FluentAssertions;
 using Metrics.Api.Hosting;
 using Metrics.Api.Security;
 using Metrics.Application.Common.Models;
@@ -12,7 +11,6 @@ using Metrics.Infrastructure.Persistence.Writes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Xunit;
 
 namespace Metrics.Api.Tests;
 

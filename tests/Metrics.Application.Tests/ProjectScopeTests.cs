@@ -1,4 +1,3 @@
-using Mediator;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Exceptions;

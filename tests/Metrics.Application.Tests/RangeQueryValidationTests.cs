@@ -1,12 +1,9 @@
 using FluentValidation.TestHelper;
-using Mediator;
 using Metrics.Application.Common;
-using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
 using Metrics.Application.Metrics.Queries.GetMetricHistory;
 using Metrics.Application.Metrics.Queries.GetRunMetrics;
-using Moq;
 
 namespace Metrics.Application.Tests;
 

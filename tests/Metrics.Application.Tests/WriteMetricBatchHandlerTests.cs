@@ -1,13 +1,9 @@
-using System.Text.Json;
-using FluentValidation.TestHelper;
-using Metrics.Application.Common;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
 using Metrics.Application.Metrics;
 using Metrics.Application.Metrics.Commands.WriteMetricBatch;
 using Metrics.Domain.Metrics;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Mediator;
 using Metrics.Api.Problems;
 using Metrics.Api.Security;

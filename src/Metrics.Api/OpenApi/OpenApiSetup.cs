@@ -76,8 +76,13 @@ public static class OpenApiSetup
             options.AddSchemaTransformer(WireSchemas.TransformAsync);
             options.AddOperationTransformer((operation, context, _) =>
             {
-                // Generated clients and Scalar name an operation by its summary.
-                operation.Summary ??= Sentence(operation.OperationId);
+                // Generated clients and Scalar name an operation by its summary: a short one from its
+                // id; the action's XML comment (which the generator puts there) says more, below.
+                if (Sentence(operation.OperationId) is { } name && name != operation.Summary)
+                {
+                    operation.Description = $"{operation.Summary}\n\n{operation.Description}".Trim();
+                    operation.Summary = name;
+                }
                 // The scope an operation needs (its policy), as the role of either scheme, plus its 401 and 403.
                 if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().LastOrDefault()?.Policy is { } scope)
                 {

@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Configuration;
-
 namespace Metrics.Api.Security;
 
 /// <summary>AUTH_MODE: <c>keys</c> (API keys required; the default, and always so in production) or <c>none</c>.</summary>

@@ -3,7 +3,6 @@ using Metrics.Api.Problems;
 using Metrics.Application.Common.Abstractions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
-using Microsoft.AspNetCore.Mvc.Infrastructure;
 
 namespace Metrics.Api.Security;
 

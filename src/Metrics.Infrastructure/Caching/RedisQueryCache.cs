@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Infrastructure.Configuration;
 using Microsoft.Extensions.Logging;

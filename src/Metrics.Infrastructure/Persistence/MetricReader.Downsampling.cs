@@ -1,5 +1,4 @@
 using Metrics.Application.Common.Models;
-using Metrics.Domain.Metrics;
 using Microsoft.EntityFrameworkCore;
 
 namespace Metrics.Infrastructure.Persistence;

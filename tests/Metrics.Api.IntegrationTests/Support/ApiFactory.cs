@@ -15,13 +15,13 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     private readonly string? _databaseUrl;
     private readonly string? _redisUrl;
     private readonly bool _kestrel;
-
-    /// <param name="kestrel">Serve over real Kestrel on a free port, for what the in-memory server does not model (body size limits).</param>
     private readonly IReadOnlyDictionary<string, string> _settings;
-
-    /// <param name="settings">Extra configuration, e.g. WRITE_MODE.</param>
     private readonly ILoggerProvider? _logging;
 
+    /// <param name="databaseUrl">Another database than the shared test database (or a proxy in front of it).</param>
+    /// <param name="redisUrl">Another Redis than the shared one.</param>
+    /// <param name="kestrel">Serve over real Kestrel on a free port, for what the in-memory server does not model (body size limits).</param>
+    /// <param name="settings">Extra configuration, e.g. WRITE_MODE.</param>
     /// <param name="logging">Also receives every log line the host writes (after its level filters).</param>
     public ApiFactory(string? databaseUrl = null, string? redisUrl = null, bool kestrel = false, IReadOnlyDictionary<string, string>? settings = null,
         ILoggerProvider? logging = null)

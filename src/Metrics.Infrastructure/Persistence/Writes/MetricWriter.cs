@@ -1,5 +1,4 @@
 using Metrics.Application.Common.Abstractions;
-using Metrics.Application.Common.Exceptions;
 using Metrics.Application.Common.Models;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Domain.Metrics;

@@ -1,5 +1,3 @@
-using Metrics.Application.Metrics;
-
 namespace Metrics.Application.Metrics.Queries.GetMetricStats;
 
 public sealed record GetMetricStatsQuery(Guid RunId, string MetricName) : IQuery<MetricStatsDto>, ICachedQuery, IRunScoped

@@ -1,5 +1,4 @@
 using Metrics.Application.Common.Exceptions;
-using Metrics.Application.Metrics;
 
 namespace Metrics.Application.Metrics.Queries.GetMetricStats;
 
