@@ -21,13 +21,14 @@ public sealed class BrowserPolicyTests : IAsyncLifetime
     public async Task DisposeAsync() => await _api.DisposeAsync();
 
     [Theory]
-    [InlineData(Allowed, true)]
-    [InlineData("https://evil.example.com", false)]
-    public async Task Only_configured_origins_get_cors_answers(string origin, bool allowed)
+    [InlineData(Allowed, "POST", "/api/v1/metrics/batch", true)]
+    [InlineData(Allowed, "PUT", "/api/v1/runs/3f2b8c1e-0000-4000-8000-000000000001", true)] // describing a run
+    [InlineData("https://evil.example.com", "POST", "/api/v1/metrics/batch", false)]
+    public async Task Only_configured_origins_get_cors_answers(string origin, string method, string path, bool allowed)
     {
-        var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/v1/metrics/batch");
+        var preflight = new HttpRequestMessage(HttpMethod.Options, path);
         preflight.Headers.Add("Origin", origin);
-        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Method", method);
         preflight.Headers.Add("Access-Control-Request-Headers", "authorization,content-type,idempotency-key");
 
         var response = await _client.SendAsync(preflight);
@@ -36,6 +37,7 @@ public sealed class BrowserPolicyTests : IAsyncLifetime
         if (allowed)
         {
             values.Should().Equal(origin);
+            response.Headers.GetValues("Access-Control-Allow-Methods").Single().Should().Contain(method);
             response.Headers.GetValues("Access-Control-Allow-Headers").Single().Should().ContainEquivalentOf("Idempotency-Key");
         }
     }

@@ -45,7 +45,7 @@ internal static class BrowserPolicies
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<BrowserOptions>>((options, browsers) => options.AddPolicy(CorsPolicy, policy => policy
             .WithOrigins([.. browsers.Value.Origins])
-            .WithMethods("GET", "POST", "DELETE")
+            .WithMethods("GET", "POST", "PUT", "DELETE")
             .WithHeaders("Authorization", "X-Api-Key", "Content-Type", "Idempotency-Key", "X-Requested-With", "X-SignalR-User-Agent")
             .WithExposedHeaders("Retry-After", "Idempotent-Replayed", "WWW-Authenticate")));
         return services;
