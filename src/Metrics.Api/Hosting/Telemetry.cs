@@ -10,13 +10,7 @@ using OpenTelemetry.Trace;
 
 namespace Metrics.Api.Hosting;
 
-/// <summary>
-/// One metrics stack, OpenTelemetry: the service's own instruments (<see cref="ServiceMetrics"/>),
-/// ASP.NET Core, HttpClient, Npgsql and the runtime, scraped by Prometheus at /metrics with a key
-/// of scope telemetry:read (or admin); METRICS_AUTH=open serves it without a key, for a scraper
-/// on a private network (<see cref="TelemetryOptions"/>). Traces: ASP.NET Core, HttpClient, Npgsql and the
-/// mediator pipeline; exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
-/// </summary>
+/// <summary>What is exported, and who may scrape /metrics.</summary>
 public sealed class TelemetryOptions
 {
     /// <summary>Set: traces are recorded and exported over OTLP (the exporter reads the OTEL_* settings itself).</summary>
@@ -49,6 +43,13 @@ public sealed class TelemetryOptions
     }
 }
 
+/// <summary>
+/// One metrics stack, OpenTelemetry: the service's own instruments (<see cref="ServiceMetrics"/>),
+/// ASP.NET Core, HttpClient, Npgsql and the runtime, scraped by Prometheus at /metrics with a key
+/// of scope telemetry:read (or admin); METRICS_AUTH=open serves it without a key, for a scraper
+/// on a private network (<see cref="TelemetryOptions"/>). Traces: ASP.NET Core, HttpClient, Npgsql and the
+/// mediator pipeline; exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+/// </summary>
 internal static class Telemetry
 {
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)

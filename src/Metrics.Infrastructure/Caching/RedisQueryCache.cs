@@ -17,7 +17,8 @@ namespace Metrics.Infrastructure.Caching;
 /// </summary>
 internal sealed partial class RedisQueryCache : IQueryCache
 {
-    private const string EpochKey = RedisConventions.Prefix + "cache:epoch";
+    /// <summary>A new value here retires every cached entry at once.</summary>
+    internal const string EpochKey = RedisConventions.Prefix + "cache:epoch";
 
     // KEYS[1] = epoch key, KEYS[2..] = tag generation keys; ARGV[1] = entry key, ARGV[2] = a fresh
     // epoch if none is set, ARGV[3] = tag lifetime (ms). Returns { full entry key, value or nil }.

@@ -1,3 +1,4 @@
+using Metrics.Infrastructure.Caching;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using StackExchange.Redis;
@@ -75,7 +76,7 @@ public sealed class TimescaleFixture : IStorageFixture, IAsyncLifetime
 
     /// <summary>Makes every cached read unreachable (a new cache epoch), so the next reads come from storage.</summary>
     public async Task ForgetCachedReadsAsync() =>
-        await Factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().StringSetAsync("metricservice:cache:epoch", Guid.NewGuid().ToString("N"));
+        await Factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().StringSetAsync(RedisQueryCache.EpochKey, Guid.NewGuid().ToString("N"));
 }
 
 [CollectionDefinition(Name)]
