@@ -122,6 +122,7 @@ class TcpProxy:
         self._connections = set()
         self._lock = threading.Lock()
         self._listener = None
+        self._open = False
         self.restore()
 
     def restore(self):
@@ -129,12 +130,21 @@ class TcpProxy:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
         listener.listen(64)
-        self._listener = listener
+        with self._lock:
+            self._listener = listener
+            self._open = True
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def cut(self):
-        self._listener.close()
         with self._lock:
+            self._open = False
+            # shutdown() wakes the thread blocked in accept(); close() alone does not on Linux, and
+            # the port would go on accepting connections through the cut.
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._listener.close()
             for connection in self._connections:
                 try:
                     connection.shutdown(socket.SHUT_RDWR)
@@ -155,6 +165,11 @@ class TcpProxy:
                 client.close()
                 continue
             with self._lock:
+                if not self._open or listener is not self._listener:
+                    # Accepted just as the cut began: it must not outlive it.
+                    client.close()
+                    server.close()
+                    return
                 self._connections.update((client, server))
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
