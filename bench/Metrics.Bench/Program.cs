@@ -178,7 +178,7 @@ async Task<(double P50, double P99)> ReadAsync(string label, string url, bool ca
         if (!cached)
         {
             // A new cache epoch retires every entry: the next read goes to PostgreSQL.
-            await redis.GetDatabase().StringSetAsync("metricservice:cache:epoch", Guid.NewGuid().ToString("N"));
+            await redis.GetDatabase().StringSetAsync("metricservice:{cache}:epoch", Guid.NewGuid().ToString("N"));
         }
 
         var started = Stopwatch.GetTimestamp();

@@ -5,11 +5,13 @@ using Metrics.Infrastructure.Configuration;
 using Metrics.Infrastructure.Health;
 using Metrics.Infrastructure.Live;
 using Metrics.Infrastructure.Persistence;
+using Metrics.Infrastructure.Persistence.Replication;
 using Metrics.Infrastructure.Persistence.Writes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
@@ -25,6 +27,7 @@ public static class DependencyInjection
         services.AddSettings<WriteOptions>(configuration);
         services.AddSettings<IdempotencyOptions>(configuration);
         services.AddSettings<CacheOptions>(configuration);
+        services.AddSettings<ReplicaOptions>(configuration);
 
         // Named, so telemetry (the pool name of Npgsql's metrics) never shows the connection string.
         services.AddSingleton(sp => new NpgsqlDataSourceBuilder(PooledConnectionString(sp.GetRequiredService<IOptions<ConnectionOptions>>().Value.DatabaseUrl)) { Name = "metrics" }.Build());
@@ -33,6 +36,7 @@ public static class DependencyInjection
         services.AddDbContextPool<MetricsDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
                 .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
+        AddStandbyReads(services, configuration);
         services.AddScoped<IMetricReader, MetricReader>();
         services.AddSingleton<AggregateCatalog>();
         services.AddScoped<IApiKeyStore, ApiKeyStore>();
@@ -50,6 +54,8 @@ public static class DependencyInjection
         services.AddSingleton<IConnectionMultiplexer>(sp =>
             ConnectionMultiplexer.Connect(ConnectionStrings.ParseRedis(sp.GetRequiredService<IOptions<ConnectionOptions>>().Value.RedisUrl)));
         services.AddSingleton<IQueryCache, RedisQueryCache>();
+        services.AddSingleton<ISharedBuckets, RedisSharedBuckets>();
+        services.AddSingleton<ISharedConnectionCounts, RedisConnectionCounts>();
 
         services.AddOptions<LiveOptions>();
         services.AddSingleton<RedisLiveMetricBus>();
@@ -64,6 +70,25 @@ public static class DependencyInjection
             .AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, tags: ["ready"]);
 
         return services;
+    }
+
+    // Reads may go to a standby only with READ_FROM_STANDBY, which costs each commit a round trip
+    // (its WAL position) and the standby a 20 ms poll; without it, nothing here touches a standby.
+    private static void AddStandbyReads(IServiceCollection services, IConfiguration configuration)
+    {
+        var toStandby = configuration.ReadSettings<ReplicaOptions>().ReadFromStandby;
+        services.AddSingleton(sp => new CommitPositions(sp.GetRequiredService<NpgsqlDataSource>(), toStandby));
+        if (toStandby)
+        {
+            services.AddSingleton(sp =>
+            {
+                var builder = new NpgsqlDataSourceBuilder(PooledConnectionString(sp.GetRequiredService<IOptions<ConnectionOptions>>().Value.DatabaseUrl)) { Name = "metrics-standby" };
+                return new StandbyReplay(builder.BuildMultiHost().WithTargetSession(TargetSessionAttributes.Standby), sp.GetRequiredService<ILogger<StandbyReplay>>());
+            });
+            services.AddHostedService(sp => sp.GetRequiredService<StandbyReplay>());
+        }
+
+        services.AddScoped(sp => new ReadRoute(sp.GetRequiredService<MetricsDbContext>(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<StandbyReplay>()));
     }
 
     private static string PooledConnectionString(string url)

@@ -30,6 +30,28 @@ public sealed class ConnectionStringTests
     }
 
     [Fact]
+    public void A_url_with_several_hosts_writes_to_the_primary_and_rechecks_roles_every_2_seconds()
+    {
+        var b = ConnectionStrings.ParsePostgres("postgresql://metrics:pw@10.0.0.1:5432,10.0.0.2:5433,[::1]/metrics");
+
+        b.Host.Should().Be("10.0.0.1:5432,10.0.0.2:5433,[::1]:5432");
+        b.TargetSessionAttributes.Should().Be("primary", "a standby refuses writes");
+        b.HostRecheckSeconds.Should().Be(2, "a promoted standby is found within seconds");
+        (b.Username, b.Password, b.Database).Should().Be(("metrics", "pw", "metrics"));
+        ConnectionStrings.ParsePostgres("postgresql://u@a,b/db?target_session_attrs=prefer-standby").TargetSessionAttributes.Should().Be("prefer-standby");
+        ConnectionStrings.ParsePostgres("Host=a,b;Target Session Attributes=any").TargetSessionAttributes.Should().Be("any");
+        ConnectionStrings.ParsePostgres("Host=a,b").TargetSessionAttributes.Should().Be("primary");
+    }
+
+    [Fact]
+    public void A_url_with_a_bad_port_is_refused_naming_it()
+    {
+        var act = () => ConnectionStrings.ParsePostgres("postgresql://u@a:5432,b:x/db");
+
+        act.Should().Throw<ArgumentException>().WithMessage("*'b:x'*");
+    }
+
+    [Fact]
     public void A_redis_url_keeps_host_port_password_and_database_and_fails_fast()
     {
         var o = ConnectionStrings.ParseRedis("redis://:s3cret@cache:6380/2");

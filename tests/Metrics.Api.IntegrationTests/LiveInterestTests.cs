@@ -17,15 +17,25 @@ public sealed class LiveInterestTests(LiveFixture live) : IClassFixture<LiveFixt
         return await ConnectionMultiplexer.ConnectAsync($"{host}:{port}");
     }
 
-    private static RedisChannel Channel(Guid run) => RedisChannel.Literal($"metricservice:live:{run:N}");
+    // Sharded (Redis 7): on a cluster, only the nodes of the run's slot carry its batches.
+    private static RedisChannel Channel(Guid run) => RedisChannel.Sharded($"metricservice:live:{{{run:N}}}");
+
+    private static async Task<long> ShardSubscribersAsync(IServer server, Guid run) =>
+        (long)((RedisResult[])(await server.ExecuteAsync("PUBSUB", "SHARDNUMSUB", Channel(run).ToString()))!)[1];
+
+    private static string WatchedKey(Guid run) => $"metricservice:live:{{{run:N}}}:watched";
 
     [Fact]
     public async Task A_run_nobody_follows_is_not_published_and_a_followed_one_only_on_its_own_channel()
     {
         await using var redis = await RedisAsync();
         var seen = new ConcurrentQueue<string>();
-        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("metricservice:live*"), (channel, _) => seen.Enqueue(channel.ToString()));
         var (unfollowed, followed) = (Guid.NewGuid(), Guid.NewGuid());
+        foreach (var channel in new[] { Channel(unfollowed), Channel(followed), RedisChannel.Pattern("metricservice:*") })
+        {
+            await redis.GetSubscriber().SubscribeAsync(channel, (c, _) => seen.Enqueue(c.ToString()));
+        }
+
         await using var probe = await HubProbe.ConnectAsync(live.ClientB);
         await probe.SubscribeAsync(followed, null);
 
@@ -36,7 +46,7 @@ public sealed class LiveInterestTests(LiveFixture live) : IClassFixture<LiveFixt
         await Task.Delay(300);
         seen.Should().Contain(Channel(followed).ToString());
         seen.Should().NotContain(c => c.Contains(unfollowed.ToString("N"), StringComparison.Ordinal), "nobody follows that run");
-        seen.Should().NotContain("metricservice:live", "no batch goes to every instance");
+        seen.Should().ContainSingle("only the followed run's own shard channel carries a batch; no classic channel reaches every node");
     }
 
     [Fact]
@@ -47,19 +57,19 @@ public sealed class LiveInterestTests(LiveFixture live) : IClassFixture<LiveFixt
         var run = Guid.NewGuid();
         var probe = await HubProbe.ConnectAsync(live.ClientB);
         await probe.SubscribeAsync(run, null);
-        (await server.SubscriptionSubscriberCountAsync(Channel(run))).Should().Be(1, "B follows the run");
-        (await redis.GetDatabase().KeyExistsAsync($"metricservice:live:watched:{run:N}")).Should().BeTrue();
+        (await ShardSubscribersAsync(server, run)).Should().Be(1, "B follows the run");
+        (await redis.GetDatabase().KeyExistsAsync(WatchedKey(run))).Should().BeTrue();
 
         await probe.DisposeAsync();
 
         // Let go at the next renewal (every 10 s).
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (await server.SubscriptionSubscriberCountAsync(Channel(run)) > 0 && DateTime.UtcNow < deadline)
+        while (await ShardSubscribersAsync(server, run) > 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);
         }
 
-        (await server.SubscriptionSubscriberCountAsync(Channel(run))).Should().Be(0);
+        (await ShardSubscribersAsync(server, run)).Should().Be(0);
     }
 
     [Fact]
@@ -78,7 +88,7 @@ public sealed class LiveInterestTests(LiveFixture live) : IClassFixture<LiveFixt
         await probe.SendAsync(new { type = "subscribe", payload = new { run_id = refused } });
 
         (await probe.NextAsync()).GetProperty("type").GetString().Should().Be("error", "a connection follows at most 100 runs");
-        (await server.SubscriptionSubscriberCountAsync(Channel(refused))).Should().Be(0);
-        (await redis.GetDatabase().KeyExistsAsync($"metricservice:live:watched:{refused:N}")).Should().BeFalse();
+        (await ShardSubscribersAsync(server, refused)).Should().Be(0);
+        (await redis.GetDatabase().KeyExistsAsync(WatchedKey(refused))).Should().BeFalse();
     }
 }

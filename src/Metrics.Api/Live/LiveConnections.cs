@@ -8,11 +8,11 @@ namespace Metrics.Api.Live;
 
 /// <summary>
 /// Every open live connection of this instance (hub, over any transport, and raw WebSocket) with
-/// the key it was opened with. Bounds them per key (LIVE_CONNECTIONS_PER_KEY), and ends a revoked
-/// key's connections: at once on the instance that revoked it, through <see cref="LiveKeyWatch"/>
-/// on the others.
+/// the key it was opened with. Bounds them per key (LIVE_CONNECTIONS_PER_KEY) across all instances
+/// (counted in Redis; each instance on its own while Redis is away), and ends a revoked key's
+/// connections: at once on the instance that revoked it, through <see cref="LiveKeyWatch"/> on the others.
 /// </summary>
-internal sealed class LiveConnections(RateLimitOptions limits) : ILiveKeyAccess
+internal sealed class LiveConnections(RateLimitOptions limits, ISharedConnectionCounts shared) : ILiveKeyAccess
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, HashSet<ILiveConnection>> _byKey = new(StringComparer.Ordinal);
@@ -22,8 +22,8 @@ internal sealed class LiveConnections(RateLimitOptions limits) : ILiveKeyAccess
 
     public int Limit => limits.LiveConnectionsPerKey;
 
-    /// <summary>Whether a new connection of this key would be over its limit.</summary>
-    public bool IsFull(string? keyId)
+    /// <summary>Whether a new connection of this key would be over its limit, here or on all instances together.</summary>
+    public async ValueTask<bool> IsFullAsync(string? keyId, CancellationToken cancellationToken)
     {
         if (keyId is null || Limit <= 0)
         {
@@ -32,12 +32,33 @@ internal sealed class LiveConnections(RateLimitOptions limits) : ILiveKeyAccess
 
         lock (_gate)
         {
-            return _byKey.TryGetValue(keyId, out var open) && open.Count >= Limit;
+            if (_byKey.TryGetValue(keyId, out var open) && open.Count >= Limit)
+            {
+                return true;
+            }
         }
+
+        return await shared.CountAsync(keyId, cancellationToken) >= Limit;
     }
 
     /// <returns>False (nothing registered) when the key has <see cref="Limit"/> open connections, or was revoked.</returns>
-    public bool TryOpen(ILiveConnection connection)
+    public async ValueTask<bool> TryOpenAsync(ILiveConnection connection, CancellationToken cancellationToken)
+    {
+        if (!TryOpenHere(connection))
+        {
+            return false;
+        }
+
+        if (connection.KeyId is { } keyId && Limit > 0 && await shared.TryOpenAsync(keyId, Limit, cancellationToken) == false)
+        {
+            CloseHere(connection);
+            return false;
+        }
+
+        return true;
+    }
+
+    private bool TryOpenHere(ILiveConnection connection)
     {
         if (connection.KeyId is not { } keyId)
         {
@@ -68,18 +89,45 @@ internal sealed class LiveConnections(RateLimitOptions limits) : ILiveKeyAccess
 
     public void Close(ILiveConnection connection)
     {
+        if (CloseHere(connection) && Limit > 0)
+        {
+            _ = shared.CloseAsync(connection.KeyId!);
+        }
+    }
+
+    private bool CloseHere(ILiveConnection connection)
+    {
         if (connection.KeyId is not { } keyId)
         {
-            return;
+            return false;
         }
 
         lock (_gate)
         {
-            if (_byKey.TryGetValue(keyId, out var open) && open.Remove(connection) && open.Count == 0)
+            if (!_byKey.TryGetValue(keyId, out var open) || !open.Remove(connection))
+            {
+                return false;
+            }
+
+            if (open.Count == 0)
             {
                 _byKey.Remove(keyId);
             }
+
+            return true;
         }
+    }
+
+    /// <summary>This instance's open connections per key, restated in Redis so they do not lapse.</summary>
+    public ValueTask RestateAsync(CancellationToken cancellationToken)
+    {
+        Dictionary<string, int> counts;
+        lock (_gate)
+        {
+            counts = _byKey.ToDictionary(k => k.Key, k => k.Value.Count, StringComparer.Ordinal);
+        }
+
+        return Limit > 0 && counts.Count > 0 ? shared.RestateAsync(counts, cancellationToken) : ValueTask.CompletedTask;
     }
 
     /// <summary>The keys that have open connections here.</summary>
@@ -137,7 +185,7 @@ internal static class LiveAdmission
                 return;
             }
 
-            if (LiveRoutes.OpensConnection(context.Request) && connections.IsFull(key))
+            if (LiveRoutes.OpensConnection(context.Request) && await connections.IsFullAsync(key, context.RequestAborted))
             {
                 await RateLimits.RefuseAsync(context, "live-connections", 5,
                     $"This API key has {connections.Limit} open live connections (LIVE_CONNECTIONS_PER_KEY); close one, or retry after Retry-After seconds.");

@@ -6,7 +6,8 @@ namespace Metrics.Api.Live;
 /// <summary>
 /// Ends live connections whose key was revoked through another instance: every
 /// <see cref="Interval"/>, the keys of this instance's open connections are looked up (one query,
-/// only while there are any). The instance that revokes a key ends its connections at once.
+/// only while there are any). The instance that revokes a key ends its connections at once. Each
+/// tick also restates this instance's connection counts in Redis, which keep the per-key cap across instances.
 /// </summary>
 internal sealed partial class LiveKeyWatch(
     LiveConnections connections, IServiceScopeFactory scopes, TimeProvider clock, ILogger<LiveKeyWatch> logger) : BackgroundService
@@ -18,6 +19,7 @@ internal sealed partial class LiveKeyWatch(
         using var timer = new PeriodicTimer(Interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            await connections.RestateAsync(stoppingToken);
             var keys = connections.KeyIds().Select(k => Guid.TryParse(k, out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty).ToList();
             if (keys.Count == 0)
             {

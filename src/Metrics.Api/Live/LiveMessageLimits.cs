@@ -11,7 +11,7 @@ internal sealed class LiveMessageLimits(LiveConnections connections, RateLimits.
 {
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        if (Refusal(connections, quota, ApiKeyAuthenticationHandler.KeyIdOf(context.Context.User!)) is { } refusal)
+        if (await RefusalAsync(connections, quota, ApiKeyAuthenticationHandler.KeyIdOf(context.Context.User!), context.Context.ConnectionAborted) is { } refusal)
         {
             if (refusal.Revoked)
             {
@@ -25,14 +25,14 @@ internal sealed class LiveMessageLimits(LiveConnections connections, RateLimits.
     }
 
     /// <summary>Why a live message of this key is refused; null when it may go ahead (it is then counted).</summary>
-    public static (bool Revoked, string Message)? Refusal(LiveConnections connections, RateLimits.RequestQuota quota, string? keyId)
+    public static async ValueTask<(bool Revoked, string Message)?> RefusalAsync(LiveConnections connections, RateLimits.RequestQuota quota, string? keyId, CancellationToken cancellationToken)
     {
         if (connections.IsRevoked(keyId))
         {
             return (true, "This API key was revoked.");
         }
 
-        using var lease = quota.AcquireForKey(keyId);
+        using var lease = await quota.AcquireForKeyAsync(keyId, cancellationToken);
         return lease.IsAcquired
             ? null
             : (false, $"Too many requests for this API key (RATE_LIMIT_REQUESTS); retry after {RateLimits.RetryAfterSeconds(lease)} s.");

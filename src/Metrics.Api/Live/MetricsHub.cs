@@ -71,12 +71,12 @@ internal sealed class MetricsHub(
         return Task.CompletedTask;
     }
 
-    public override Task OnConnectedAsync()
+    public override async Task OnConnectedAsync()
     {
         // Every transport counts against the key's limit (negotiate is refused earlier, with a 429,
         // but several negotiations can race to here).
         var connection = new Connection(Context, hub.Clients.Client(Context.ConnectionId));
-        if (!connections.TryOpen(connection))
+        if (!await connections.TryOpenAsync(connection, Context.ConnectionAborted))
         {
             throw new HubException($"This API key has {connections.Limit} open live connections (LIVE_CONNECTIONS_PER_KEY), or was revoked.");
         }
@@ -85,7 +85,7 @@ internal sealed class MetricsHub(
         _ = connection.RunSendLoopAsync(Context.ConnectionAborted);
         telemetry.LiveConnections.Add(1, Protocol);
         shutdown.Add(Context);
-        return base.OnConnectedAsync();
+        await base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)

@@ -76,7 +76,7 @@ internal static partial class RawWebSocketEndpoint
         });
         using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var connection = new Connection(socket, json, ApiKeyAuthenticationHandler.KeyIdOf(context.User));
-        if (!connections.TryOpen(connection))
+        if (!await connections.TryOpenAsync(connection, context.RequestAborted))
         {
             // Lost a race with another connection of the key (the common case is refused before the upgrade).
             await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "Too many live connections for this API key.", context.RequestAborted);
@@ -112,7 +112,7 @@ internal static partial class RawWebSocketEndpoint
         try
         {
             await ReceiveLoopAsync(
-                socket, connection, runId, subscribers, json, RefusalAsync, () => LiveMessageLimits.Refusal(connections, quota, connection.KeyId),
+                socket, connection, runId, subscribers, json, RefusalAsync, () => LiveMessageLimits.RefusalAsync(connections, quota, connection.KeyId, context.RequestAborted),
                 run => interest.FollowAsync(run, done.Token), done.Token);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
@@ -132,7 +132,7 @@ internal static partial class RawWebSocketEndpoint
 
     private static async Task ReceiveLoopAsync(
         WebSocket socket, Connection connection, Guid pathRun, LiveSubscribers subscribers, JsonSerializerOptions json,
-        Func<Guid, Task<string?>> refusal, Func<(bool Revoked, string Message)?> limits, Func<Guid, ValueTask> follow, CancellationToken ct)
+        Func<Guid, Task<string?>> refusal, Func<ValueTask<(bool Revoked, string Message)?>> limits, Func<Guid, ValueTask> follow, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(MaxClientMessageBytes);
         try
@@ -165,7 +165,7 @@ internal static partial class RawWebSocketEndpoint
                 }
 
                 // Every message is a request of the key; once it is revoked, the connection ends.
-                if (limits() is { } refused)
+                if (await limits() is { } refused)
                 {
                     if (refused.Revoked)
                     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Metrics.Api.Problems;
+using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Behaviours;
 using Metrics.Application.Common.Models;
 using Metrics.Application.Common.Settings;
@@ -60,13 +61,13 @@ internal static class RateLimits
         services.AddSingleton(sp =>
         {
             var limits = sp.GetRequiredService<RateLimitOptions>();
-            return new RequestQuota(limits.RequestsPerSecond, limits.AnonymousRequestsPerSecond);
+            return new RequestQuota(sp.GetRequiredService<ISharedBuckets>(), limits.RequestsPerSecond, limits.AnonymousRequestsPerSecond);
         });
         services.AddSingleton(sp =>
         {
             // A burst holds at least one full batch, or no batch could ever pass.
             var perSecond = sp.GetRequiredService<RateLimitOptions>().MetricsPerSecond;
-            return new MetricQuota(perSecond, Math.Max(perSecond, sp.GetRequiredService<IOptions<IngestOptions>>().Value.MaxBatchSize));
+            return new MetricQuota(sp.GetRequiredService<ISharedBuckets>(), perSecond, Math.Max(perSecond, sp.GetRequiredService<IOptions<IngestOptions>>().Value.MaxBatchSize));
         });
         services.AddScoped<MetricQuotaFilter>();
         services.AddScoped<IdempotencyFilter>();
@@ -113,58 +114,61 @@ internal static class RateLimits
             ? RateLimitPartition.GetConcurrencyLimiter(key, _ => new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 })
             : RateLimitPartition.GetNoLimiter(string.Empty);
 
-    // Refilled ten times a second (once a second below 10/s), so a client sees a steady rate, not waves.
-    private static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()
-    {
-        TokenLimit = burst,
-        TokensPerPeriod = perSecond >= 10 ? perSecond / 10 : perSecond,
-        ReplenishmentPeriod = perSecond >= 10 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1),
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    };
-
     /// <summary>
     /// Requests per second: per key for HTTP requests, hub calls and raw WebSocket messages alike; per
-    /// client address for requests without a valid key (none with AUTH_MODE=none, whose callers are authenticated).
+    /// client address for requests without a valid key (none with AUTH_MODE=none, whose callers are
+    /// authenticated). A key's is shared by every instance (<see cref="SharedBucket"/>); an address's
+    /// is each instance's own, as what it protects is that instance's work before authentication.
     /// </summary>
-    internal sealed class RequestQuota(int perSecond, int anonymousPerSecond) : IDisposable
+    internal sealed class RequestQuota(ISharedBuckets shared, int perSecond, int anonymousPerSecond) : IDisposable
     {
-        private const string KeyPrefix = "key:";
-        private const string AddressPrefix = "ip:";
-
-        private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(partition =>
-            partition.StartsWith(KeyPrefix, StringComparison.Ordinal) && perSecond > 0
-                ? RateLimitPartition.GetTokenBucketLimiter(partition, _ => Bucket(perSecond, 2 * perSecond))
-                : partition.StartsWith(AddressPrefix, StringComparison.Ordinal) && anonymousPerSecond > 0
-                    ? RateLimitPartition.GetTokenBucketLimiter(partition, _ => Bucket(anonymousPerSecond, 2 * anonymousPerSecond))
-                    : RateLimitPartition.GetNoLimiter(string.Empty));
+        private readonly SharedBucket _keys = new(shared, "requests", perSecond, 2 * perSecond);
+        private readonly SharedBucket _addresses = new(null, "anonymous", anonymousPerSecond, 2 * anonymousPerSecond);
 
         /// <summary>One live message of this key (hub call or raw WebSocket message).</summary>
-        public RateLimitLease AcquireForKey(string? keyId) => _limiter.AttemptAcquire(keyId is null ? string.Empty : KeyPrefix + keyId);
+        public ValueTask<RateLimitLease> AcquireForKeyAsync(string? keyId, CancellationToken cancellationToken) =>
+            keyId is null ? new(SharedBucket.Granted) : _keys.TakeAsync(keyId, 1, cancellationToken);
 
-        public PartitionedRateLimiter<HttpContext> ForRequests() => _limiter.WithTranslatedKey<HttpContext>(PartitionOf, leaveOpen: true);
+        public PartitionedRateLimiter<HttpContext> ForRequests() => new Limiter(this);
 
-        private static string PartitionOf(HttpContext context) =>
-            KeyOf(context.User) is { } key ? KeyPrefix + key
-            : context.User.Identity?.IsAuthenticated == true ? string.Empty
-            : AddressPrefix + context.Connection.RemoteIpAddress;
+        private (SharedBucket Bucket, string Partition)? PartitionOf(HttpContext context) =>
+            KeyOf(context.User) is { } key ? (_keys, key)
+            : context.User.Identity?.IsAuthenticated == true ? null
+            : (_addresses, context.Connection.RemoteIpAddress?.ToString() ?? string.Empty);
 
-        public void Dispose() => _limiter.Dispose();
+        public void Dispose()
+        {
+            _keys.Dispose();
+            _addresses.Dispose();
+        }
+
+        // ASP.NET's middleware tries AttemptAcquire first (tokens this instance holds: no round
+        // trip), then AcquireAsync (a chunk from the shared bucket).
+        private sealed class Limiter(RequestQuota quota) : PartitionedRateLimiter<HttpContext>
+        {
+            public override RateLimiterStatistics? GetStatistics(HttpContext resource) => null;
+
+            protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount) =>
+                quota.PartitionOf(resource) is var (bucket, partition) ? bucket.TryTake(partition, permitCount) : SharedBucket.Granted;
+
+            protected override ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext resource, int permitCount, CancellationToken cancellationToken) =>
+                quota.PartitionOf(resource) is var (bucket, partition) ? bucket.TakeAsync(partition, permitCount, cancellationToken) : new(SharedBucket.Granted);
+        }
     }
 
-    /// <summary>Metrics written per second, per key: a batch takes as many tokens as it holds points.</summary>
-    internal sealed class MetricQuota(int perSecond, int burst) : IDisposable
+    /// <summary>Metrics written per second, per key, shared by every instance: a batch takes as many tokens as it holds points.</summary>
+    internal sealed class MetricQuota(ISharedBuckets shared, int perSecond, int burst) : IDisposable
     {
-        private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(key =>
-            RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(perSecond, burst)));
+        private readonly SharedBucket _bucket = new(shared, "metrics", perSecond, burst);
 
         public int PerSecond => perSecond;
 
         public bool Enabled => perSecond > 0;
 
-        public RateLimitLease Acquire(string key, int metrics) => _limiter.AttemptAcquire(key, Math.Min(metrics, burst));
+        public ValueTask<RateLimitLease> AcquireAsync(string key, int metrics, CancellationToken cancellationToken) =>
+            _bucket.TakeAsync(key, Math.Min(metrics, burst), cancellationToken);
 
-        public void Dispose() => _limiter.Dispose();
+        public void Dispose() => _bucket.Dispose();
     }
 
     /// <summary>On the write actions: takes the batch's points from the key's metric quota before anything is written.</summary>
@@ -180,7 +184,7 @@ internal static class RateLimits
             });
             if (quota.Enabled && count > 0 && KeyOf(context.HttpContext.User) is { } key)
             {
-                using var lease = quota.Acquire(key, count);
+                using var lease = await quota.AcquireAsync(key, count, context.HttpContext.RequestAborted);
                 if (!lease.IsAcquired)
                 {
                     await RefuseAsync(context.HttpContext, "metrics", lease, $"This API key writes more than {quota.PerSecond} metrics per second; nothing was written, retry after Retry-After seconds.");

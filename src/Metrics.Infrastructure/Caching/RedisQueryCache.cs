@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
 using Metrics.Application.Common.Abstractions;
 using Metrics.Infrastructure.Configuration;
+using Metrics.Infrastructure.Persistence.Replication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -17,35 +19,57 @@ namespace Metrics.Infrastructure.Caching;
 /// </summary>
 internal sealed partial class RedisQueryCache : IQueryCache
 {
-    /// <summary>A new value here retires every cached entry at once.</summary>
-    internal const string EpochKey = RedisConventions.Prefix + "cache:epoch";
+    // Every key of the cache carries the hash tag {cache}: the scripts touch several keys, and
+    // Redis Cluster runs a script only on keys of one hash slot.
+    private const string Keys = RedisConventions.Prefix + "{cache}:";
 
-    // KEYS[1] = epoch key, KEYS[2..] = tag generation keys; ARGV[1] = entry key, ARGV[2] = a fresh
-    // epoch if none is set, ARGV[3] = tag lifetime (ms). Returns { full entry key, value or nil }.
+    /// <summary>A new value here retires every cached entry at once.</summary>
+    internal const string EpochKey = Keys + "epoch";
+
+    // An epoch reads "<id>/<floor>": every commit acknowledged before the epoch began ends at or
+    // before the floor (a WAL position as 16 hex digits, which compare as strings). A read must see
+    // the floor and every position its tags record: the standby serves it only once it has.
+    private const string UnknownPosition = "FFFFFFFFFFFFFFFF";
+
+    // KEYS[1] = epoch key, KEYS[2..] = tag hashes (g = generation, p = newest commit position);
+    // ARGV[1] = entry key, ARGV[2] = a fresh epoch if none is set, ARGV[3] = tag lifetime (ms).
+    // Returns { full entry key, value or nil, the position the answer must reflect }.
     private const string ReadScript = $$"""
         local epoch = redis.call('GET', KEYS[1])
         if not epoch then
             redis.call('SET', KEYS[1], ARGV[2], 'NX')
             epoch = redis.call('GET', KEYS[1])
         end
-        local key = '{{RedisConventions.Prefix}}cache:q:' .. epoch .. ':' .. ARGV[1]
+        local position = string.match(epoch, '/(%x+)$') or '{{UnknownPosition}}'
+        local key = '{{Keys}}q:' .. epoch .. ':' .. ARGV[1]
         for i = 2, #KEYS do
-            local gen = redis.call('GET', KEYS[i])
+            local tag = redis.call('HMGET', KEYS[i], 'g', 'p')
+            local gen = tag[1]
             if gen then
                 redis.call('PEXPIRE', KEYS[i], ARGV[3])
             else
                 gen = '0'
             end
+            if tag[2] and tag[2] > position then
+                position = tag[2]
+            end
             key = key .. ':' .. gen
         end
-        return { key, redis.call('GET', key) }
+        return { key, redis.call('GET', key), position }
         """;
 
     // Tag generations outlive every entry built on them (see ReadScript's PEXPIRE), so a
-    // generation never falls back to a value an existing entry was built with.
+    // generation never falls back to a value an existing entry was built with. ARGV[2] is the
+    // writer's commit position, or empty when none is tracked.
     private const string InvalidateScript = """
         for i = 1, #KEYS do
-            redis.call('INCR', KEYS[i])
+            redis.call('HINCRBY', KEYS[i], 'g', 1)
+            if ARGV[2] ~= '' then
+                local p = redis.call('HGET', KEYS[i], 'p')
+                if not p or p < ARGV[2] then
+                    redis.call('HSET', KEYS[i], 'p', ARGV[2])
+                end
+            end
             redis.call('PEXPIRE', KEYS[i], ARGV[1])
         end
         return #KEYS
@@ -55,19 +79,24 @@ internal sealed partial class RedisQueryCache : IQueryCache
 
     private readonly SingleFlight _singleFlight = new();
     private readonly IConnectionMultiplexer _redis;
+    private readonly CommitPositions _positions;
     private readonly ILogger<RedisQueryCache> _logger;
     private readonly TimeSpan _entryLifetime;
     private readonly long _tagLifetimeMs;
     private int _epochSuspect = 1;
     private int _available = 1;
 
-    public RedisQueryCache(IConnectionMultiplexer redis, IOptions<CacheOptions> options, ILogger<RedisQueryCache> logger)
+    public RedisQueryCache(IConnectionMultiplexer redis, CommitPositions positions, IOptions<CacheOptions> options, ILogger<RedisQueryCache> logger)
     {
         _redis = redis;
+        _positions = positions;
         _logger = logger;
         _entryLifetime = options.Value.EntryLifetime;
         _tagLifetimeMs = (long)(_entryLifetime.TotalMilliseconds * 2);
+        // A connection that failed may have taken invalidations with it (a Redis Cluster master
+        // failing over loses its last unreplicated writes): start a new epoch.
         _redis.ConnectionRestored += (_, _) => Volatile.Write(ref _epochSuspect, 1);
+        _redis.ConnectionFailed += (_, _) => Volatile.Write(ref _epochSuspect, 1);
     }
 
     public async ValueTask<T> GetOrCreateAsync<T>(
@@ -76,6 +105,8 @@ internal sealed partial class RedisQueryCache : IQueryCache
         Func<CancellationToken, ValueTask<T>> factory,
         CancellationToken cancellationToken)
     {
+        // Until the cache says which commits the answer must reflect, the read goes to the primary.
+        ReadFreshness.Require(null);
         if (!_redis.IsConnected)
         {
             MarkUnavailable(null);
@@ -94,8 +125,9 @@ internal sealed partial class RedisQueryCache : IQueryCache
             }
 
             var result = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(
-                ReadScript, keys, [key, Guid.NewGuid().ToString("N"), _tagLifetimeMs]))!;
+                ReadScript, keys, [key, Guid.NewGuid().ToString("N") + "/" + UnknownPosition, _tagLifetimeMs]))!;
             entryKey = (string)result[0]!;
+            ReadFreshness.Require(ulong.Parse((string)result[2]!, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
             MarkAvailable();
             if (!result[1].IsNull)
             {
@@ -141,7 +173,8 @@ internal sealed partial class RedisQueryCache : IQueryCache
             }
 
             var keys = tags.Select(t => (RedisKey)TagKey(t)).ToArray();
-            await _redis.GetDatabase().ScriptEvaluateAsync(InvalidateScript, keys, [_tagLifetimeMs]);
+            var position = _positions.Tracking ? Hex(_positions.Latest) : string.Empty;
+            await _redis.GetDatabase().ScriptEvaluateAsync(InvalidateScript, keys, [_tagLifetimeMs, position]);
             MarkAvailable();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -152,7 +185,9 @@ internal sealed partial class RedisQueryCache : IQueryCache
         }
     }
 
-    private static string TagKey(string tag) => RedisConventions.Prefix + "cache:tag:" + tag;
+    private static string TagKey(string tag) => Keys + "tag:" + tag;
+
+    private static string Hex(ulong position) => position.ToString("X16", CultureInfo.InvariantCulture);
 
     private async Task RenewEpochIfSuspectAsync()
     {
@@ -164,12 +199,31 @@ internal sealed partial class RedisQueryCache : IQueryCache
         try
         {
             // Also at start-up: a previous process may have died between a commit and its invalidation.
-            await _redis.GetDatabase().StringSetAsync(EpochKey, Guid.NewGuid().ToString("N"), when: When.Always);
+            await _redis.GetDatabase().StringSetAsync(EpochKey, Guid.NewGuid().ToString("N") + "/" + await FloorAsync(), when: When.Always);
         }
         catch
         {
             Volatile.Write(ref _epochSuspect, 1);
             throw;
+        }
+    }
+
+    /// <summary>The primary's WAL position now, or unknown (reads of this epoch go to the primary) if it cannot say.</summary>
+    private async Task<string> FloorAsync()
+    {
+        if (!_positions.Tracking)
+        {
+            return Hex(0);
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            return Hex(await _positions.CurrentAsync(timeout.Token));
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
+        {
+            return UnknownPosition;
         }
     }
 

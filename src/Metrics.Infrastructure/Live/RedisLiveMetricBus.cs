@@ -37,8 +37,11 @@ internal sealed partial class RedisLiveMetricBus(
     // Sequence numbers of runs not published or received for this long are forgotten.
     private static readonly TimeSpan ForgetSequenceAfter = TimeSpan.FromMinutes(10);
 
-    // KEYS[1] = the run's sequence; ARGV = channel, floor, run id, payload. Returns the sequence.
-    // The floor keeps numbers increasing after Redis lost the counter (restart, expiry).
+    // KEYS[1] = the run's sequence; ARGV = channel, floor, run id, payload, PUBLISH or SPUBLISH.
+    // Returns the sequence. The floor keeps numbers increasing after Redis lost the counter
+    // (restart, expiry, a failover that lost the last increments). The run's keys and channel
+    // share the hash tag {run}: one slot, so the script runs on Redis Cluster, and the run's
+    // sharded channel lives on the node that numbers it.
     private const string PublishScript = """
         local seq = redis.call('INCR', KEYS[1])
         local floor = tonumber(ARGV[2])
@@ -47,8 +50,17 @@ internal sealed partial class RedisLiveMetricBus(
             redis.call('SET', KEYS[1], seq)
         end
         redis.call('EXPIRE', KEYS[1], 604800)
-        redis.call('PUBLISH', ARGV[1], seq .. '|' .. ARGV[3] .. '|' .. ARGV[4])
+        redis.call(ARGV[5], ARGV[1], seq .. '|' .. ARGV[3] .. '|' .. ARGV[4])
         return seq
+        """;
+
+    // KEYS[1] = the run's sequence; ARGV[1] = a number delivered here. Raises the counter to it.
+    private const string RaiseScript = """
+        local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if seq < tonumber(ARGV[1]) then
+            redis.call('SET', KEYS[1], ARGV[1], 'EX', 604800)
+        end
+        return 0
         """;
 
     private static readonly JsonSerializerOptions Json = RedisConventions.Json;
@@ -57,6 +69,11 @@ internal sealed partial class RedisLiveMetricBus(
         new BoundedChannelOptions(options.Value.PublishQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private readonly ConcurrentDictionary<Guid, (long Seq, long At)> _lastSeq = new();
+
+    // The last sequence delivered here per run: what subscribers here saw last.
+    private readonly Dictionary<Guid, long> _delivered = [];
+    private readonly Lock _deliverGate = new();
+    private bool? _sharded;
     private readonly Lock _followGate = new();
     private readonly Dictionary<Guid, Task> _following = [];
     private readonly SemaphoreSlim _renewNow = new(0);
@@ -64,9 +81,13 @@ internal sealed partial class RedisLiveMetricBus(
     private int _overflowing;
     private Action<RedisChannel, RedisValue>? _handler;
 
-    private RedisChannel RunChannel(Guid runId) => RedisChannel.Literal($"{options.Value.Channel}:{runId:N}");
+    // Sharded pub/sub (Redis 7) where the server has it: a batch goes only to the nodes of its
+    // run's shard, instead of every node of a cluster.
+    private bool Sharded => _sharded ??= redis.GetServers().FirstOrDefault(s => s.IsConnected)?.Features.ShardedPubSub
+        ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is not connected.");
 
-    private static RedisKey WatchedKey(Guid runId) => $"{RedisConventions.Prefix}live:watched:{runId:N}";
+    private RedisChannel RunChannel(Guid runId) =>
+        Sharded ? RedisChannel.Sharded(LiveKeys.Channel(runId)) : RedisChannel.Literal(LiveKeys.Channel(runId));
 
     public void Publish(IReadOnlyList<MetricDto> metrics)
     {
@@ -127,7 +148,7 @@ internal sealed partial class RedisLiveMetricBus(
         var subscriber = redis.GetSubscriber();
         await subscriber.UnsubscribeAsync(RunChannel(runId), _handler);
         await subscriber.SubscribeAsync(RunChannel(runId), _handler);
-        await redis.GetDatabase().StringSetAsync(WatchedKey(runId), 1, WatchedLifetime);
+        await redis.GetDatabase().StringSetAsync(LiveKeys.Watched(runId), 1, WatchedLifetime);
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -192,7 +213,7 @@ internal sealed partial class RedisLiveMetricBus(
         foreach (var run in followed)
         {
             await FollowAsync(run, CancellationToken.None);
-            await database.StringSetAsync(WatchedKey(run), 1, WatchedLifetime, flags: CommandFlags.FireAndForget);
+            await database.StringSetAsync(LiveKeys.Watched(run), 1, WatchedLifetime, flags: CommandFlags.FireAndForget);
         }
 
         var cutoff = Environment.TickCount64 - (long)ForgetSequenceAfter.TotalMilliseconds;
@@ -201,13 +222,22 @@ internal sealed partial class RedisLiveMetricBus(
             if (last.At < cutoff && !followed.Contains(run))
             {
                 _lastSeq.TryRemove(run, out _);
+                lock (_deliverGate)
+                {
+                    _delivered.Remove(run);
+                }
             }
         }
     }
 
     private async Task PublishAsync(Guid runId, MetricDto[] metrics)
     {
-        var floor = _lastSeq.GetValueOrDefault(runId).Seq;
+        long floor;
+        lock (_deliverGate)
+        {
+            floor = Math.Max(_lastSeq.GetValueOrDefault(runId).Seq, _delivered.GetValueOrDefault(runId));
+        }
+
         try
         {
             if (!redis.IsConnected)
@@ -218,7 +248,7 @@ internal sealed partial class RedisLiveMetricBus(
             // Nobody follows the run on any instance: nothing to serialize or send. A follower that
             // arrives later reads these (already committed) points over REST.
             var database = redis.GetDatabase();
-            var watched = await database.KeyExistsAsync(WatchedKey(runId));
+            var watched = await database.KeyExistsAsync(LiveKeys.Watched(runId));
             MarkRedisUp();
             if (!watched)
             {
@@ -227,8 +257,8 @@ internal sealed partial class RedisLiveMetricBus(
 
             var seq = (long)await database.ScriptEvaluateAsync(
                 PublishScript,
-                [(RedisKey)$"{RedisConventions.Prefix}live:seq:{runId:N}"],
-                [RunChannel(runId).ToString(), floor, runId.ToString("N"), JsonSerializer.SerializeToUtf8Bytes(metrics, Json)]);
+                [LiveKeys.Sequence(runId)],
+                [LiveKeys.Channel(runId), floor, runId.ToString("N"), JsonSerializer.SerializeToUtf8Bytes(metrics, Json), Sharded ? "SPUBLISH" : "PUBLISH"]);
             Remember(runId, seq);
         }
         catch (RedisConnectionException ex)
@@ -236,7 +266,7 @@ internal sealed partial class RedisLiveMetricBus(
             // Redis never saw it: deliver here, so a single instance keeps streaming.
             MarkRedisDown(ex);
 
-            delivery.Deliver(new LiveMetricBatch(runId, Remember(runId, floor + 1), metrics));
+            Deliver(runId, Remember(runId, floor + 1), metrics);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -257,11 +287,46 @@ internal sealed partial class RedisLiveMetricBus(
             var runId = Guid.ParseExact(Encoding.ASCII.GetString(bytes, first + 1, second - first - 1), "N");
             var metrics = JsonSerializer.Deserialize<MetricDto[]>(bytes.AsSpan(second + 1), Json)!;
             Remember(runId, seq);
-            delivery.Deliver(new LiveMetricBatch(runId, seq, metrics));
+            Deliver(runId, seq, metrics);
         }
         catch (Exception ex) when (ex is FormatException or JsonException or ArgumentException)
         {
             LogBadMessage(logger, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Subscribers here see each run's numbers only increase. A number at or below the last one
+    /// delivered means the counter went back (a Redis failover lost its last increments, and the
+    /// publisher knew no higher floor): the batch is new, so it is delivered as the next number, and
+    /// the counter is raised so the numbers that follow are unique again.
+    /// </summary>
+    private void Deliver(Guid runId, long seq, MetricDto[] metrics)
+    {
+        lock (_deliverGate)
+        {
+            var last = _delivered.GetValueOrDefault(runId);
+            if (seq <= last)
+            {
+                seq = last + 1;
+                LogSequenceBehind(logger, runId, seq);
+                _ = RaiseAsync(runId, seq);
+            }
+
+            _delivered[runId] = seq;
+            delivery.Deliver(new LiveMetricBatch(runId, seq, metrics));
+        }
+    }
+
+    private async Task RaiseAsync(Guid runId, long seq)
+    {
+        try
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(RaiseScript, [LiveKeys.Sequence(runId)], [seq]);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogPublishFailed(logger, runId, ex.Message);
         }
     }
 
@@ -296,6 +361,9 @@ internal sealed partial class RedisLiveMetricBus(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Live publish for run {RunId} failed: {Reason}")]
     private static partial void LogPublishFailed(ILogger logger, Guid runId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live sequence of run {RunId} went back (a Redis failover?); delivered as {Seq} and raised the counter")]
+    private static partial void LogSequenceBehind(ILogger logger, Guid runId, long seq);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored a malformed live message: {Reason}")]
     private static partial void LogBadMessage(ILogger logger, string reason);

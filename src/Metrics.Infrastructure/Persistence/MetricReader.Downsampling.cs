@@ -10,7 +10,7 @@ internal sealed partial class MetricReader
     {
         // A float8 mean fails with an overflow error once a sum passes 1.8e308; a series with such
         // values (known from its summary) is averaged in numeric instead, which is slower.
-        var magnitude = await db.Set<MetricSummary>()
+        var magnitude = await Db.Set<MetricSummary>()
             .Where(s => s.RunId == runId && s.MetricName == metricName)
             .Select(s => (double?)Math.Max(Math.Abs(s.MinValue ?? 0), Math.Abs(s.MaxValue ?? 0)))
             .FirstOrDefaultAsync(cancellationToken);
@@ -20,7 +20,7 @@ internal sealed partial class MetricReader
         }
 
         var huge = magnitude >= 1e300;
-        var bounds = await db.Database.SqlQuery<StepBounds>($"""
+        var bounds = await Db.Database.SqlQuery<StepBounds>($"""
             SELECT greatest({minStep}, min(step)) AS "Lo", least({maxStep}, max(step)) AS "Hi"
             FROM points WHERE series_id = {series} AND step IS NOT NULL
             """).SingleAsync(cancellationToken);
@@ -36,7 +36,7 @@ internal sealed partial class MetricReader
         // the value at its last step fetched through the identity index (one probe per bucket).
         var buckets = RollupLevel.Choose(lo, hi, points) is { } level
             ? await ReadRollupBucketsAsync(runId, metricName, series, lo, hi, level, huge, cancellationToken)
-            : await db.Database.SqlQuery<StepBucket>($"""
+            : await Db.Database.SqlQuery<StepBucket>($"""
                 WITH pts AS (
                     SELECT step, value, value NOT IN ('NaN', 'Infinity', '-Infinity') AS finite,
                            least(floor((step::float8 - {lo}::float8) * {points} / ({hi}::float8 - {lo}::float8 + 1)), {points} - 1) AS bucket
@@ -65,12 +65,12 @@ internal sealed partial class MetricReader
 
         // Both ends are one probe of the identity index each, not a sort of the range.
         // (ToList: the LIMIT 1 is in the SQL; FirstOrDefault would make EF warn on every call.)
-        var first = (await db.Metrics.FromSql($"""
+        var first = (await Db.Metrics.FromSql($"""
             SELECT {runId} AS run_id, {metricName} AS metric_name, step, value, time, metadata
             FROM points WHERE series_id = {series} AND step BETWEEN {lo} AND {hi}
             ORDER BY step, time LIMIT 1
             """).ToListAsync(cancellationToken)).FirstOrDefault();
-        var last = (await db.Metrics.FromSql($"""
+        var last = (await Db.Metrics.FromSql($"""
             SELECT {runId} AS run_id, {metricName} AS metric_name, step, value, time, metadata
             FROM points WHERE series_id = {series} AND step BETWEEN {lo} AND {hi}
             ORDER BY step DESC, time DESC LIMIT 1
@@ -95,7 +95,7 @@ internal sealed partial class MetricReader
         // filter), the points of the partly covered edge blocks from points, each as a one-point
         // part. A part's mean is finite; it is float8 arithmetic unless the series holds values so
         // large that only numeric can divide their sums.
-        var parts = db.Database.SqlQuery<RollupPart>($"""
+        var parts = Db.Database.SqlQuery<RollupPart>($"""
             SELECT r.first_step AS "FirstStep", r.last_step AS "LastStep", r.count AS "Count", r.finite_count AS "FiniteCount",
                    r.min_value AS "Min", r.max_value AS "Max",
                    CASE WHEN {huge} THEN (r.finite_sum / nullif(r.finite_count, 0))::float8

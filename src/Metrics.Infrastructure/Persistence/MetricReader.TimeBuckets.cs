@@ -47,7 +47,7 @@ internal sealed partial class MetricReader
             GROUP BY 1
             ORDER BY 1
             """;
-        var rows = await db.Database.SqlQueryRaw<TimeBucketRow>(sql,
+        var rows = await Db.Database.SqlQueryRaw<TimeBucketRow>(sql,
             new NpgsqlParameter("series", NpgsqlDbType.Bigint) { Value = series },
             new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from },
             new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = to },
@@ -58,7 +58,7 @@ internal sealed partial class MetricReader
 
     private async Task<AggregateCatalog.Set> DetectAggregatesAsync(CancellationToken cancellationToken)
     {
-        var found = await db.Database.SqlQuery<AggregateCatalog.Set>($"""
+        var found = await Db.Database.SqlQuery<AggregateCatalog.Set>($"""
             SELECT to_regclass({AggregateCatalog.Minutes}) IS NOT NULL AS "Minutes", to_regclass({AggregateCatalog.Hours}) IS NOT NULL AS "Hours"
             """).SingleAsync(cancellationToken);
         aggregates.Remember(found);

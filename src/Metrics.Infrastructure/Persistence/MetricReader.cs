@@ -4,6 +4,7 @@ using Metrics.Application.Common.Models;
 using Metrics.Application.Metrics;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
+using Metrics.Infrastructure.Persistence.Replication;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
@@ -17,8 +18,13 @@ namespace Metrics.Infrastructure.Persistence;
 /// <c>points</c> by series id, through its two indexes: (series_id, time) for history, the
 /// identity (series_id, step, time) for step ranges. Summaries, rollups and run lists never touch points.
 /// </summary>
-internal sealed partial class MetricReader(MetricsDbContext db, NpgsqlDataSource dataSource, AggregateCatalog aggregates) : IMetricReader
+internal sealed partial class MetricReader(ReadRoute route, AggregateCatalog aggregates) : IMetricReader
 {
+    // The primary's, or the standby's when it has replayed what this read must see.
+    private MetricsDbContext Db => route.Db;
+
+    private NpgsqlDataSource Source => route.DataSource;
+
     public async Task<IReadOnlyList<Metric>> GetMetricsAsync(Guid runId, string? metricName, PointRange range, CancellationToken cancellationToken)
     {
         // Each series of the run (or the one named) is read up to the limit through its own index
@@ -35,7 +41,7 @@ internal sealed partial class MetricReader(MetricsDbContext db, NpgsqlDataSource
             ORDER BY p.time {direction}, p.step {direction}, s.metric_name {direction}
             LIMIT @limit
             """;
-        return await db.Metrics.FromSqlRaw(sql, [.. parameters]).ToListAsync(cancellationToken);
+        return await Db.Metrics.FromSqlRaw(sql, [.. parameters]).ToListAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<Metric>> GetSeriesAsync(IReadOnlyList<SeriesKey> series, PointRange range, CancellationToken cancellationToken) =>
@@ -57,7 +63,7 @@ internal sealed partial class MetricReader(MetricsDbContext db, NpgsqlDataSource
             {page}
             ORDER BY k.ord, p.time {direction}, p.step {direction}
             """;
-        return db.Metrics.FromSqlRaw(sql, [.. parameters]);
+        return Db.Metrics.FromSqlRaw(sql, [.. parameters]);
     }
 
     /// <summary>
@@ -138,20 +144,20 @@ internal sealed partial class MetricReader(MetricsDbContext db, NpgsqlDataSource
 
     private NpgsqlCommand SeriesKeyCommand(string sql, Guid runId, string metricName)
     {
-        var command = dataSource.CreateCommand(sql);
+        var command = Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = metricName });
         return command;
     }
 
     public async Task<IReadOnlyList<string>> GetMetricNamesAsync(Guid runId, CancellationToken cancellationToken) =>
-        await db.Database.SqlQuery<string>($"""
+        await Db.Database.SqlQuery<string>($"""
             SELECT metric_name AS "Value" FROM metric_summaries WHERE run_id = {runId} ORDER BY metric_name COLLATE "C"
             """).ToListAsync(cancellationToken);
 
     public async Task<IReadOnlyList<SystemMetric>> GetSystemMetricsAsync(Guid runId, string? type, PointRange range, CancellationToken cancellationToken)
     {
-        var query = db.SystemMetrics.Where(m => m.RunId == runId);
+        var query = Db.SystemMetrics.Where(m => m.RunId == runId);
         if (type is not null)
         {
             query = query.Where(m => m.Type == type);

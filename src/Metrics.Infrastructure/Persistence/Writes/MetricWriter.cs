@@ -3,6 +3,7 @@ using Metrics.Application.Common.Models;
 using Metrics.Application.Common.Telemetry;
 using Metrics.Domain.Metrics;
 using Metrics.Domain.SystemMetrics;
+using Metrics.Infrastructure.Persistence.Replication;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -18,7 +19,7 @@ namespace Metrics.Infrastructure.Persistence.Writes;
 /// or across concurrent calls, the first stored wins and only its caller is told it is new.
 /// </summary>
 internal sealed class MetricWriter(
-    NpgsqlDataSource dataSource, SeriesCatalog catalog, IOptions<WriteOptions> options, TimeProvider clock, ServiceMetrics telemetry) : IMetricWriter
+    NpgsqlDataSource dataSource, CommitPositions positions, SeriesCatalog catalog, IOptions<WriteOptions> options, TimeProvider clock, ServiceMetrics telemetry) : IMetricWriter
 {
     private long _copies;
     private long _copyConflicts;
@@ -80,6 +81,7 @@ internal sealed class MetricWriter(
         }
 
         await transaction.CommitAsync(cancellationToken);
+        await positions.AfterCommitAsync(connection, cancellationToken);
         _ = path switch
         {
             "copy" => Interlocked.Increment(ref _copies),
@@ -132,6 +134,7 @@ internal sealed class MetricWriter(
         };
         var inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        await positions.AfterCommitAsync(connection, cancellationToken);
         return inserted;
     }
 
