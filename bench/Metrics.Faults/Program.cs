@@ -3,6 +3,10 @@
 // connection errors until it is acknowledged, recording every acknowledged point. Meanwhile the
 // API is killed with SIGKILL 5 times (and restarted), PostgreSQL is stopped for 20 s (immediate
 // mode: a crash), and Redis for 30 s. Then every acknowledged point is looked up in the database.
+// With --cluster (./build/faults --cluster, issue 19) the writers go through nginx to the 3 instances
+// of ./build/cluster, two raw WebSocket clients follow a writer's run through nginx, and the faults
+// are: each API instance SIGKILLed in turn, the Redis master of that run's slot SIGKILLed, and the
+// PostgreSQL primary stopped (immediate) with the standby promoted.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -19,16 +23,48 @@ var runPrefix = Guid.NewGuid().ToString("N")[..8];
 var stats = new Stats();
 var acknowledged = new ConcurrentDictionary<(Guid Run, long Step), bool>();
 
-api.Start();
+if (o.Cluster is null)
+{
+    api.Start();
+}
+
 await WaitHealthyAsync(TimeSpan.FromSeconds(60), deadline.Token);
 Console.WriteLine($"service up on {o.Url}; writers: {o.Writers}, batches of {o.BatchSize}");
 
 using var stopWriting = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
 var writers = Enumerable.Range(0, o.Writers).Select(w => WriteAsync(w, stopWriting.Token)).ToList();
 var recoveries = new List<(string Fault, double Seconds)>();
+var watchers = o.Cluster is null ? [] : Enumerable.Range(0, 2).Select(_ => new LiveWatcher(o.Url, o.Key, RunOf(0))).ToList();
+var watching = watchers.Select(w => w.RunAsync(stopWriting.Token)).ToList();
 
 await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
-for (var i = 1; i <= 5; i++)
+if (o.Cluster is { } cluster)
+{
+    for (var n = 1; n <= 3; n++)
+    {
+        await ShellAsync($"{cluster} kill-api {n}");
+        var killed = Stopwatch.GetTimestamp();
+        var served = await SecondsToHealthyAsync(killed, deadline.Token); // nginx moves on to the others
+        recoveries.Add(($"API {n} SIGKILL", Math.Max(served, await SecondsToServingAsync(killed, deadline.Token))));
+        await Task.Delay(TimeSpan.FromSeconds(2), deadline.Token);
+        await ShellAsync($"{cluster} start-api {n}");
+        await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
+    }
+
+    await ShellAsync($"{cluster} kill-redis-master 'metricservice:live:{{{RunOf(0):N}}}:seq'");
+    var redisKilled = Stopwatch.GetTimestamp();
+    recoveries.Add(("Redis master SIGKILL", Math.Max(await SecondsToHealthyAsync(redisKilled, deadline.Token), await SecondsToServingAsync(redisKilled, deadline.Token))));
+    await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
+    await ShellAsync($"{cluster} start-redis"); // it rejoins as a replica
+    await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
+
+    await ShellAsync($"{cluster} failover-pg");
+    var promoted = Stopwatch.GetTimestamp();
+    recoveries.Add(("PostgreSQL failover", Math.Max(await SecondsToHealthyAsync(promoted, deadline.Token), await SecondsToServingAsync(promoted, deadline.Token))));
+    await Task.Delay(TimeSpan.FromSeconds(5), deadline.Token);
+}
+
+for (var i = 1; i <= (o.Cluster is null ? 5 : 0); i++)
 {
     api.Kill();
     var killed = Stopwatch.GetTimestamp();
@@ -38,22 +74,26 @@ for (var i = 1; i <= 5; i++)
     await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
 }
 
-await ShellAsync(o.PgStop);
-var pgDown = Stopwatch.GetTimestamp();
-await Task.Delay(TimeSpan.FromSeconds(20), deadline.Token);
-await ShellAsync(o.PgStart);
-recoveries.Add(("PostgreSQL down 20 s", await SecondsToHealthyAsync(Stopwatch.GetTimestamp(), deadline.Token)));
-_ = pgDown;
-await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
+if (o.Cluster is null)
+{
+    await ShellAsync(o.PgStop);
+    var pgDown = Stopwatch.GetTimestamp();
+    await Task.Delay(TimeSpan.FromSeconds(20), deadline.Token);
+    await ShellAsync(o.PgStart);
+    recoveries.Add(("PostgreSQL down 20 s", await SecondsToHealthyAsync(Stopwatch.GetTimestamp(), deadline.Token)));
+    _ = pgDown;
+    await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
 
-await ShellAsync(o.RedisStop);
-await Task.Delay(TimeSpan.FromSeconds(30), deadline.Token);
-await ShellAsync(o.RedisStart);
-recoveries.Add(("Redis down 30 s", await SecondsToHealthyAsync(Stopwatch.GetTimestamp(), deadline.Token)));
-await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
+    await ShellAsync(o.RedisStop);
+    await Task.Delay(TimeSpan.FromSeconds(30), deadline.Token);
+    await ShellAsync(o.RedisStart);
+    recoveries.Add(("Redis down 30 s", await SecondsToHealthyAsync(Stopwatch.GetTimestamp(), deadline.Token)));
+    await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
+}
 
 await stopWriting.CancelAsync();
 await Task.WhenAll(writers);
+await Task.WhenAll(watching);
 
 // What the database holds for the writers' runs.
 await using var db = NpgsqlDataSource.Create(o.Db);
@@ -86,11 +126,20 @@ Console.WriteLine($"failed tries:  {httpFailures:N0} HTTP error answers, {retrya
 Console.WriteLine($"other answers: {string.Join(", ", stats.Other.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}"))}");
 foreach (var (fault, seconds) in recoveries)
 {
-    Console.WriteLine($"recovery:      {fault,-22} healthy again after {seconds:F1} s");
+    Console.WriteLine(o.Cluster is null
+        ? $"recovery:      {fault,-22} healthy again after {seconds:F1} s"
+        : $"recovery:      {fault,-22} healthy, writing and streaming again after {seconds:F1} s");
 }
 
-var ok = lost == 0 && duplicated == 0 && recoveries.All(r => r.Seconds <= 10) && stats.Other.IsEmpty && acknowledged.Count > 0;
-Console.WriteLine(ok ? "PASS: nothing lost, nothing duplicated, healthy within 10 s of every fault" : "FAIL");
+foreach (var (watcher, i) in watchers.Select((w, i) => (w, i + 1)))
+{
+    Console.WriteLine($"live client {i}:  {watcher.Batches:N0} batches, {watcher.Points:N0} points; {watcher.OutOfOrder} out of order or repeated seq, "
+        + $"{watcher.RepeatedPoints} points twice; reconnected {watcher.Reconnects} times, the longest after {watcher.LongestGap.TotalSeconds:F1} s");
+}
+
+var liveOk = watchers.All(w => w.OutOfOrder == 0 && w.RepeatedPoints == 0 && w.Batches > 0 && w.Connected && w.LongestGap < TimeSpan.FromSeconds(10));
+var ok = lost == 0 && duplicated == 0 && recoveries.All(r => r.Seconds <= 10) && stats.Other.IsEmpty && acknowledged.Count > 0 && liveOk;
+Console.WriteLine(ok ? $"PASS: nothing lost, nothing duplicated, healthy within 10 s of every fault{(watchers.Count > 0 ? ", live clients reconnected and in order" : "")}" : "FAIL");
 api.Kill();
 return ok ? 0 : 1;
 
@@ -128,6 +177,7 @@ async Task WriteAsync(int writer, CancellationToken stop)
                     }
 
                     Interlocked.Increment(ref stats.Batches);
+                    Interlocked.Exchange(ref stats.LastAckAt, Stopwatch.GetTimestamp());
                     if (response.Headers.Contains("Idempotent-Replayed"))
                     {
                         Interlocked.Increment(ref stats.Replayed);
@@ -150,6 +200,10 @@ async Task WriteAsync(int writer, CancellationToken stop)
                     case HttpStatusCode.Conflict:
                         Interlocked.Increment(ref stats.Conflicts);
                         break;
+                    case HttpStatusCode.BadGateway:
+                        // The load balancer's: the instance died with the request in flight.
+                        Interlocked.Increment(ref stats.ConnectionErrors);
+                        break;
                     default:
                         Interlocked.Increment(ref stats.HttpFailures);
                         stats.Other.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
@@ -167,6 +221,23 @@ async Task WriteAsync(int writer, CancellationToken stop)
             await Task.Delay(wait, deadline.Token);
         }
     }
+}
+
+// In the cluster, /health answers from whichever instance nginx picks: recovery is also a write
+// acknowledged and a live batch received by every live client after the fault.
+async Task<double> SecondsToServingAsync(long since, CancellationToken ct)
+{
+    while (Interlocked.Read(ref stats.LastAckAt) <= since || watchers.Any(w => w.LastBatchAt <= since))
+    {
+        if (Stopwatch.GetElapsedTime(since) > TimeSpan.FromSeconds(60))
+        {
+            return 60;
+        }
+
+        await Task.Delay(50, ct);
+    }
+
+    return Stopwatch.GetElapsedTime(since).TotalSeconds;
 }
 
 async Task<double> SecondsToHealthyAsync(long since, CancellationToken ct)
@@ -208,6 +279,7 @@ async Task ShellAsync(string command)
 internal sealed class Stats
 {
     public long Batches;
+    public long LastAckAt;
     public long Replayed;
     public long HttpFailures;
     public long Http503WithRetryAfter;
@@ -255,7 +327,7 @@ internal sealed class ApiProcess(Options o)
     }
 }
 
-internal sealed record Options(string Url, string Db, string Redis, string Key, string ApiDir, string Log, string PgStop, string PgStart, string RedisStop, string RedisStart, int Writers, int BatchSize)
+internal sealed record Options(string Url, string Db, string Redis, string Key, string ApiDir, string Log, string PgStop, string PgStart, string RedisStop, string RedisStart, int Writers, int BatchSize, string? Cluster)
 {
     public static Options Parse(string[] args)
     {
@@ -265,9 +337,11 @@ internal sealed record Options(string Url, string Db, string Redis, string Key, 
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback ?? throw new ArgumentException($"{name} is required");
         }
 
+        // --cluster SCRIPT: the faults are SCRIPT's commands (./build/cluster), not the single-instance ones.
+        var cluster = Array.IndexOf(args, "--cluster") >= 0 ? Get("--cluster") : null;
         return new Options(
-            Get("--url"), Get("--db"), Get("--redis"), Get("--key"), Get("--api-dir"), Get("--log"),
-            Get("--pg-stop"), Get("--pg-start"), Get("--redis-stop"), Get("--redis-start"),
-            int.Parse(Get("--writers", "4"), CultureInfo.InvariantCulture), int.Parse(Get("--batch", "200"), CultureInfo.InvariantCulture));
+            Get("--url"), Get("--db"), Get("--redis", string.Empty), Get("--key"), Get("--api-dir", string.Empty), Get("--log", string.Empty),
+            Get("--pg-stop", string.Empty), Get("--pg-start", string.Empty), Get("--redis-stop", string.Empty), Get("--redis-start", string.Empty),
+            int.Parse(Get("--writers", "4"), CultureInfo.InvariantCulture), int.Parse(Get("--batch", "200"), CultureInfo.InvariantCulture), cluster);
     }
 }

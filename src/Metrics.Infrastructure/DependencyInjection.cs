@@ -1,5 +1,6 @@
 using Metrics.Application.Common.Abstractions;
 using Metrics.Application.Common.Settings;
+using Metrics.Application.Common.Telemetry;
 using Metrics.Infrastructure.Caching;
 using Metrics.Infrastructure.Configuration;
 using Metrics.Infrastructure.Health;
@@ -88,7 +89,7 @@ public static class DependencyInjection
             services.AddHostedService(sp => sp.GetRequiredService<StandbyReplay>());
         }
 
-        services.AddScoped(sp => new ReadRoute(sp.GetRequiredService<MetricsDbContext>(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<StandbyReplay>()));
+        services.AddScoped(sp => new ReadRoute(sp.GetRequiredService<MetricsDbContext>(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<StandbyReplay>(), sp.GetRequiredService<ServiceMetrics>()));
     }
 
     private static string PooledConnectionString(string url)

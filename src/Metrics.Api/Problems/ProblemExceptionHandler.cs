@@ -99,11 +99,16 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         return null;
     }
 
+    // Besides what Npgsql calls transient: anything short of a server's answer (no host, or no
+    // primary among the hosts, as in a failover), a server shutting down (57P01-3), and a write
+    // refused as read-only (25006: the host was the primary when connected and is a standby now).
     private static bool IsDatabaseUnavailable(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is DbException { IsTransient: true } or SocketException or TimeoutException)
+            if (e is DbException { IsTransient: true } or SocketException or TimeoutException
+                or Npgsql.NpgsqlException and not Npgsql.PostgresException
+                or Npgsql.PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "25006" })
             {
                 return true;
             }

@@ -25,6 +25,7 @@ public sealed class ServiceMetrics
         LiveMessages = meter.CreateCounter<long>("metricservice.live.messages", "{message}", "Live batches for subscribers, by result: queued (to be sent) or dropped (queue full).");
         LiveQueueDepth = meter.CreateHistogram<int>("metricservice.live.queue.depth", "{message}", "A connection's send queue when a batch is queued for it.");
         WriteGroups = meter.CreateCounter<long>("metricservice.write.groups", "{group}", "Group-commit transactions of points, by path: copy (straight in), insert (a point may be stored: INSERT … ON CONFLICT), copy_conflict (COPY met a stored point, redone by insert).");
+        ReadsRouted = meter.CreateCounter<long>("metricservice.reads.routed", "{read}", "Storage reads (cache misses included), by target: primary, or standby (READ_FROM_STANDBY, when it had replayed what the read must see).");
         RateLimited = meter.CreateCounter<long>("metricservice.rate_limit.rejections", "{request}", "Requests refused with 429, by limit: requests, metrics, concurrency.");
     }
 
@@ -43,6 +44,8 @@ public sealed class ServiceMetrics
     public Histogram<int> LiveQueueDepth { get; }
 
     public Counter<long> RateLimited { get; }
+
+    public Counter<long> ReadsRouted { get; }
 
     public Counter<long> WriteGroups { get; }
 
