@@ -39,7 +39,7 @@ internal sealed class RedisConnectionCounts(IConnectionMultiplexer redis) : ISha
         """;
 
     // ARGV[1] = instance, ARGV[2] = limit, ARGV[3] = lapse. Returns 1 when counted.
-    private const string OpenScript = Clock + Sum + """
+    private const string OpenScript = Clock + "\n" + Sum + "\n" + """
         if total >= tonumber(ARGV[2]) then
             return 0
         end
@@ -49,7 +49,7 @@ internal sealed class RedisConnectionCounts(IConnectionMultiplexer redis) : ISha
         return 1
         """;
 
-    private const string CountScript = Clock + Sum + "return total";
+    private const string CountScript = Clock + "\n" + Sum + "\nreturn total";
 
     private const string CloseScript = """
         if tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') > 0 then
@@ -59,7 +59,7 @@ internal sealed class RedisConnectionCounts(IConnectionMultiplexer redis) : ISha
         """;
 
     // ARGV[1] = instance, ARGV[2] = count, ARGV[3] = lapse.
-    private const string RestateScript = Clock + """
+    private const string RestateScript = Clock + "\n" + """
         redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[1] .. ':t', now + tonumber(ARGV[3]))
         redis.call('PEXPIRE', KEYS[1], ARGV[3])
         return 0

@@ -16,9 +16,12 @@ public sealed class HubProbe : IAsyncDisposable
 
     public HubConnection Connection { get; }
 
-    public static async Task<HubProbe> ConnectAsync(HttpClient api)
+    /// <param name="key">An API key, for a service that requires one.</param>
+    public static async Task<HubProbe> ConnectAsync(HttpClient api, string? key = null)
     {
-        var connection = new HubConnectionBuilder().WithUrl(new Uri(api.BaseAddress!, "/hubs/metrics")).Build();
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(api.BaseAddress!, "/hubs/metrics"), o => o.AccessTokenProvider = () => Task.FromResult(key))
+            .Build();
         var probe = new HubProbe(connection);
         connection.On<JsonElement>("metrics", m => probe._messages.Writer.TryWrite(m));
         await connection.StartAsync();
@@ -44,9 +47,14 @@ public sealed class RawSocketProbe : IAsyncDisposable
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
     private readonly ClientWebSocket _socket = new();
 
-    public static async Task<RawSocketProbe> ConnectAsync(HttpClient api, string runId)
+    public static async Task<RawSocketProbe> ConnectAsync(HttpClient api, string runId, string? key = null)
     {
         var probe = new RawSocketProbe();
+        if (key is not null)
+        {
+            probe._socket.Options.SetRequestHeader("Authorization", $"Bearer {key}");
+        }
+
         var uri = new UriBuilder(new Uri(api.BaseAddress!, $"/ws/metrics/{runId}")) { Scheme = "ws" }.Uri;
         await probe._socket.ConnectAsync(uri, CancellationToken.None);
         return probe;
