@@ -7,14 +7,14 @@ namespace Metrics.Bench;
 /// CPU time of the three processes that share the machine: the service, PostgreSQL (the
 /// postmaster, its live children, and the children it has reaped), and this load generator.
 /// </summary>
-internal sealed class Cpu(int? servicePid, int? postmasterPid)
+internal sealed class Cpu(int[] servicePids, int? postmasterPid)
 {
     private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
 
     public readonly record struct Sample(TimeSpan Service, TimeSpan Postgres, TimeSpan Client);
 
     public Sample Take() => new(
-        servicePid is { } s ? Ticks(s, children: false) : TimeSpan.Zero,
+        servicePids.Aggregate(TimeSpan.Zero, (sum, s) => sum + Ticks(s, children: false)),
         postmasterPid is { } p ? Ticks(p, children: true) + ChildrenOf(p).Aggregate(TimeSpan.Zero, (sum, c) => sum + Ticks(c, children: false)) : TimeSpan.Zero,
         Process.GetCurrentProcess().TotalProcessorTime);
 

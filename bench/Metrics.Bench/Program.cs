@@ -19,10 +19,10 @@ var table = new List<string[]>();
 var benchRuns = new ConcurrentBag<Guid>();
 long acknowledged = 0;
 
-log.WriteLine($"machine: {Environment.ProcessorCount} cores; service {o.Url} (pid {o.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?"})");
+log.WriteLine($"machine: {Environment.ProcessorCount} cores; service {o.Url} (pid {(o.Pids.Length == 0 ? "?" : string.Join(",", o.Pids))})");
 await db.SeedAsync(o.SeedRows, log);
 log.WriteLine($"table: ~{await db.ApproximateRowsAsync():N0} rows before ingest");
-var cpu = new Cpu(o.Pid, await db.PostmasterPidAsync());
+var cpu = new Cpu(o.Pids, await db.PostmasterPidAsync());
 
 // Warm-up, not reported: under load the JIT keeps re-compiling hot code at tier 1 for 20-30 s
 // (half the service's CPU then, measured with perf); the first measured phase would carry it.
@@ -35,7 +35,7 @@ foreach (var connections in o.Concurrency)
 
 var resent = await IngestAsync("ingest, 1000-metric batches resent whole (100 % duplicates), 8 conn", 8, 1000, resend: true);
 var small = await IngestAsync("ingest, 10-metric batches, 64 conn", 64, 10);
-var rssAfterIngest = Stats.Rss(o.Pid);
+var rssAfterIngest = Stats.Rss(o.Pids);
 
 const int LimitSessions = 2;
 var limit = await db.PhysicalLimitAsync(TimeSpan.FromSeconds(o.Seconds / 2.0), 10_000, LimitSessions);
@@ -70,7 +70,7 @@ foreach (var row in table)
 }
 
 log.WriteLine();
-log.WriteLine($"server RSS after ingest: {rssAfterIngest}; now: {Stats.Rss(o.Pid)}");
+log.WriteLine($"server RSS after ingest: {rssAfterIngest}; now: {Stats.Rss(o.Pids)}");
 
 // Issue 15's targets, each beside what this run measured.
 log.WriteLine();
@@ -207,7 +207,8 @@ static void Authorize(HttpClient client)
 /// <summary>One ingest phase: metrics/s, requests/s, p99 ms, and µs of CPU per metric of the service and of PostgreSQL.</summary>
 internal sealed record Phase(double Rate, double Requests, double P99, double ServiceUs, double PostgresUs);
 
-internal sealed record Options(string Url, string Db, string Redis, int? Pid, int Seconds, int Reads, long SeedRows, int[] Concurrency)
+/// <param name="Pids">The service's processes (--pid 1,2,3 for several instances): their CPU is summed.</param>
+internal sealed record Options(string Url, string Db, string Redis, int[] Pids, int Seconds, int Reads, long SeedRows, int[] Concurrency)
 {
     public static Options Parse(string[] args)
     {
@@ -222,7 +223,7 @@ internal sealed record Options(string Url, string Db, string Redis, int? Pid, in
             Get("--url", "http://127.0.0.1:8012"),
             Get("--db", "Host=127.0.0.1;Port=55432;Database=metrics_bench;Username=metrics;Password=metrics"),
             Get("--redis", "127.0.0.1:56379"),
-            pid.Length > 0 ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
+            [.. pid.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))],
             int.Parse(Get("--seconds", "20"), CultureInfo.InvariantCulture),
             int.Parse(Get("--reads", "200"), CultureInfo.InvariantCulture),
             long.Parse(Get("--seed-rows", "10000000"), CultureInfo.InvariantCulture),

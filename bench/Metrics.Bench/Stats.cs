@@ -7,15 +7,18 @@ internal static class Stats
 
     public static string Ms(double value) => double.IsNaN(value) ? "n/a" : value < 10 ? $"{value:F2}" : $"{value:F0}";
 
-    public static string Rss(int? pid)
+    /// <summary>The resident memory of the service's processes, summed.</summary>
+    public static string Rss(int[] pids)
     {
-        var status = $"/proc/{pid}/status";
-        if (pid is null || !File.Exists(status))
+        var statuses = pids.Select(p => $"/proc/{p}/status").Where(File.Exists).ToList();
+        if (statuses.Count == 0)
         {
             return "n/a";
         }
 
-        var line = File.ReadLines(status).First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return $"{long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024} MiB";
+        var kib = statuses.Sum(status => long.Parse(
+            File.ReadLines(status).First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
+            System.Globalization.CultureInfo.InvariantCulture));
+        return $"{kib / 1024} MiB";
     }
 }

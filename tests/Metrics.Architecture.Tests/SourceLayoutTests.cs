@@ -9,7 +9,7 @@ public sealed class SourceLayoutTests
     [Fact]
     public void Every_test_file_holds_the_class_it_is_named_after()
     {
-        var tests = Path.Combine(RepositoryRoot(), "tests");
+        var tests = Path.Combine(Repository.Root, "tests");
         var files = Directory.EnumerateFiles(tests, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
@@ -21,18 +21,5 @@ public sealed class SourceLayoutTests
         files.Where(f => !Regex.IsMatch(File.ReadAllText(f), $@"\bclass {Regex.Escape(Path.GetFileNameWithoutExtension(f))}\b"))
             .Select(f => Path.GetRelativePath(tests, f))
             .Should().BeEmpty("a test file is named after the class it holds");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "MetricService.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MetricService.sln not found above the test assembly.");
     }
 }

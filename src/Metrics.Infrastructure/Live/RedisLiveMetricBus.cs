@@ -79,7 +79,10 @@ internal sealed partial class RedisLiveMetricBus(
     private readonly SemaphoreSlim _renewNow = new(0);
     private int _redisDown;
     private int _overflowing;
-    private Action<RedisChannel, RedisValue>? _handler;
+
+    // One queue per followed run: StackExchange.Redis runs plain handlers concurrently, and a queue's
+    // messages one after another, in the order Redis sent them, which is the order of their seq.
+    private readonly ConcurrentDictionary<Guid, ChannelMessageQueue> _queues = new();
 
     // Sharded pub/sub (Redis 7) where the server has it: a batch goes only to the nodes of its
     // run's shard, instead of every node of a cluster.
@@ -142,12 +145,15 @@ internal sealed partial class RedisLiveMetricBus(
         }
 
         // Subscribed before marked watched: nothing published once the mark is seen can miss us.
-        // The handler is removed first: an earlier attempt that timed out on the client may still
-        // have been registered, and a second registration would deliver every batch twice.
-        _handler ??= (_, message) => OnMessage(message);
+        // An earlier subscription is removed first: an attempt that timed out on the client may
+        // still have been registered, and a second would deliver every batch twice.
         var subscriber = redis.GetSubscriber();
-        await subscriber.UnsubscribeAsync(RunChannel(runId), _handler);
-        await subscriber.SubscribeAsync(RunChannel(runId), _handler);
+        _queues.TryRemove(runId, out _);
+        await subscriber.UnsubscribeAsync(RunChannel(runId)); // every handler and queue of the channel here
+
+        var queue = await subscriber.SubscribeAsync(RunChannel(runId));
+        queue.OnMessage(message => OnMessage(message.Message));
+        _queues[runId] = queue;
         await redis.GetDatabase().StringSetAsync(LiveKeys.Watched(runId), 1, WatchedLifetime);
     }
 
@@ -203,10 +209,12 @@ internal sealed partial class RedisLiveMetricBus(
             }
         }
 
-        var subscriber = redis.GetSubscriber();
         foreach (var run in gone)
         {
-            await subscriber.UnsubscribeAsync(RunChannel(run), _handler);
+            if (_queues.TryRemove(run, out var queue))
+            {
+                await queue.UnsubscribeAsync();
+            }
         }
 
         var database = redis.GetDatabase();
