@@ -96,7 +96,7 @@ internal sealed class RedisConnectionCounts(IConnectionMultiplexer redis) : ISha
         {
             return (long)await redis.GetDatabase().ScriptEvaluateAsync(script, [Key(keyId)], args);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisConventions.IsUnavailable(ex))
         {
             return null;
         }

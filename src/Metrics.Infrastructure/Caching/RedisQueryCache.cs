@@ -134,7 +134,7 @@ internal sealed partial class RedisQueryCache : IQueryCache
                 return JsonSerializer.Deserialize<T>((byte[])result[1]!, SerializerOptions)!;
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisConventions.IsUnavailable(ex))
         {
             MarkUnavailable(ex);
             return await factory(cancellationToken);
@@ -149,7 +149,7 @@ internal sealed partial class RedisQueryCache : IQueryCache
                 await _redis.GetDatabase().StringSetAsync(
                     entryKey, JsonSerializer.SerializeToUtf8Bytes(value, SerializerOptions), _entryLifetime, flags: CommandFlags.FireAndForget);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisConventions.IsUnavailable(ex))
             {
                 MarkUnavailable(ex);
             }
@@ -177,7 +177,7 @@ internal sealed partial class RedisQueryCache : IQueryCache
             await _redis.GetDatabase().ScriptEvaluateAsync(InvalidateScript, keys, [_tagLifetimeMs, position]);
             MarkAvailable();
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisConventions.IsUnavailable(ex))
         {
             // This invalidation is lost: retire every entry once Redis answers again.
             Volatile.Write(ref _epochSuspect, 1);

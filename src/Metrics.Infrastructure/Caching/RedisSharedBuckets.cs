@@ -47,7 +47,7 @@ internal sealed class RedisSharedBuckets(IConnectionMultiplexer redis) : IShared
                 TakeScript, [(RedisKey)$"{RedisConventions.Prefix}limit:{{{bucket}}}"], [perSecond, burst, needed, wanted]))!;
             return new SharedTake((int)result[0], TimeSpan.FromMilliseconds((long)result[1]));
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisConventions.IsUnavailable(ex))
         {
             return null;
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Metrics.Infrastructure.Caching;
+using StackExchange.Redis;
 
 namespace Metrics.Infrastructure.Configuration;
 
@@ -12,6 +13,14 @@ namespace Metrics.Infrastructure.Configuration;
 internal static class RedisConventions
 {
     public const string Prefix = "metricservice:";
+
+    /// <summary>
+    /// Redis could not do what was asked: the service carries on without it. Besides its own
+    /// exceptions and timeouts, StackExchange.Redis (2.13) lets through the pipe's refusal to write
+    /// on a connection that has just closed (InvalidOperationException), seen while Redis stopped.
+    /// </summary>
+    public static bool IsUnavailable(Exception ex) =>
+        ex is RedisException or TimeoutException or InvalidOperationException or ObjectDisposedException or IOException;
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General)
     {

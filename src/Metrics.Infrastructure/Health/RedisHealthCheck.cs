@@ -1,3 +1,4 @@
+using Metrics.Infrastructure.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
@@ -18,7 +19,7 @@ internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCh
             await redis.GetDatabase().PingAsync();
             return HealthCheckResult.Healthy();
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisConventions.IsUnavailable(ex))
         {
             return HealthCheckResult.Degraded("Redis does not answer; reads are served from PostgreSQL.");
         }

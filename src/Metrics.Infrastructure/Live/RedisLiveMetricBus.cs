@@ -131,7 +131,7 @@ internal sealed partial class RedisLiveMetricBus(
         {
             await following.WaitAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisConventions.IsUnavailable(ex))
         {
             MarkRedisDown(ex);
         }
@@ -188,7 +188,7 @@ internal sealed partial class RedisLiveMetricBus(
             {
                 return;
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisConventions.IsUnavailable(ex))
             {
                 MarkRedisDown(ex);
             }
@@ -276,7 +276,7 @@ internal sealed partial class RedisLiveMetricBus(
 
             Deliver(runId, Remember(runId, floor + 1), metrics);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisConventions.IsUnavailable(ex))
         {
             // The script may have run: delivering here too could duplicate. Subscribers see the gap.
             LogPublishFailed(logger, runId, ex.Message);
@@ -332,7 +332,7 @@ internal sealed partial class RedisLiveMetricBus(
         {
             await redis.GetDatabase().ScriptEvaluateAsync(RaiseScript, [LiveKeys.Sequence(runId)], [seq]);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisConventions.IsUnavailable(ex))
         {
             LogPublishFailed(logger, runId, ex.Message);
         }
